@@ -1,0 +1,40 @@
+/**
+ * Warehouse port: bulk inserts and analytical SQL (embedded: DuckDB; distributed: ClickHouse).
+ * Business code writes portable SQL; anything that differs between engines goes through `dialect`.
+ */
+export type ColumnType = 'string' | 'int64' | 'float64' | 'bool' | 'timestamp' | 'date' | 'json';
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  nullable?: boolean;
+}
+
+export interface TableDef {
+  name: string;
+  columns: ColumnDef[];
+  /** Sort key (ClickHouse ORDER BY); a hint elsewhere. */
+  orderBy?: string[];
+  /** A timestamp/date column whose day partitions the table. */
+  partitionByDay?: string;
+}
+
+export interface WarehouseDialect {
+  readonly name: 'duckdb' | 'clickhouse';
+  columnType(column: ColumnDef): string;
+  createTable(table: TableDef): string;
+  quoteIdent(name: string): string;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface Warehouse {
+  readonly dialect: WarehouseDialect;
+  ensureTable(table: TableDef): Promise<void>;
+  /** Bulk insert; values are JS numbers/bigints/strings/booleans/Date/null; json columns take objects. */
+  insert(table: string, rows: Row[]): Promise<void>;
+  /** Positional parameters written as $1, $2, ... */
+  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
