@@ -5,7 +5,7 @@
 export type SqlRow = Record<string, unknown>;
 
 export interface StateQueries {
-  query<T extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = SqlRow>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs one or more statements without parameters. */
   exec(sql: string): Promise<void>;
 }

@@ -34,7 +34,7 @@ export interface Warehouse {
   /** Bulk insert; values are JS numbers/bigints/strings/booleans/Date/null; json columns take objects. */
   insert(table: string, rows: Row[]): Promise<void>;
   /** Positional parameters written as $1, $2, ... */
-  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }

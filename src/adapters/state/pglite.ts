@@ -12,7 +12,7 @@ export class PgliteState implements StateStore {
     return new PgliteState(db);
   }
 
-  async query<T extends SqlRow = SqlRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T = SqlRow>(sql: string, params: unknown[] = []): Promise<T[]> {
     const res = await this.db.query<T>(sql, params);
     return res.rows;
   }
@@ -24,7 +24,7 @@ export class PgliteState implements StateStore {
   async transaction<T>(fn: (tx: StateQueries) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) =>
       fn({
-        query: async <R extends SqlRow = SqlRow>(sql: string, params: unknown[] = []) =>
+        query: async <R = SqlRow>(sql: string, params: unknown[] = []) =>
           (await tx.query<R>(sql, params)).rows,
         exec: async (sql: string) => {
           await tx.exec(sql);

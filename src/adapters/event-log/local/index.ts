@@ -1,0 +1,1 @@
+export { LocalEventLog, type LocalEventLogOptions } from './local-event-log.js';

@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { PlazaError } from '../core/errors.js';
+
+/**
+ * Configuration comes from, in increasing precedence: defaults, an optional JSON file (`--config`,
+ * PLAZA_CONFIG, or ./plaza.config.json when present), PLAZA_* environment variables, command-line flags.
+ * Everything is validated once at start; every bad value is reported with what was expected.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./.plaza'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(8080),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** postgres://… to use PostgreSQL; unset: PGlite in the data directory. */
+    stateUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** redis://… to use Redis; unset: in-process memory snapshotted to the data directory. */
+    kvUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Bearer token of the admin API; generated into the data directory on first start when unset. */
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
+    trustProxyHops: z.coerce.number().int().min(0).max(10).default(0),
+    eventLog: z
+      .object({
+        partitions: positiveInt.max(256).default(4),
+        fsync: z
+          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+            error: 'expected true or false',
+          })
+          .default(true),
+      })
+      .default({ partitions: 4, fsync: true }),
+    ingest: z
+      .object({
+        /** Requests per minute per write key. */
+        rateLimitPerMinute: positiveInt.default(1000),
+        dedupWindowDays: positiveInt.max(365).default(7),
+        /** Largest request body, after decompression (Segment's batch limit is 500 KB). */
+        maxBatchBytes: positiveInt.default(512_000),
+        maxBatchEvents: positiveInt.default(2500),
+      })
+      .default({
+        rateLimitPerMinute: 1000,
+        dedupWindowDays: 7,
+        maxBatchBytes: 512_000,
+        maxBatchEvents: 2500,
+      }),
+  })
+  .strict();
+
+export type PlazaConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** PLAZA_* variable → path in the config object. */
+const envMap: Record<string, string[]> = {
+  PLAZA_DATA_DIR: ['dataDir'],
+  PLAZA_HOST: ['host'],
+  PLAZA_PORT: ['port'],
+  PLAZA_LOG_LEVEL: ['logLevel'],
+  PLAZA_STATE_URL: ['stateUrl'],
+  PLAZA_KV_URL: ['kvUrl'],
+  PLAZA_ADMIN_TOKEN: ['adminToken'],
+  PLAZA_TRUST_PROXY_HOPS: ['trustProxyHops'],
+  PLAZA_EVENT_LOG_PARTITIONS: ['eventLog', 'partitions'],
+  PLAZA_EVENT_LOG_FSYNC: ['eventLog', 'fsync'],
+  PLAZA_RATE_LIMIT_PER_MINUTE: ['ingest', 'rateLimitPerMinute'],
+  PLAZA_DEDUP_WINDOW_DAYS: ['ingest', 'dedupWindowDays'],
+  PLAZA_MAX_BATCH_BYTES: ['ingest', 'maxBatchBytes'],
+  PLAZA_MAX_BATCH_EVENTS: ['ingest', 'maxBatchEvents'],
+};
+
+export const configEnvVars = Object.keys(envMap);
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null
+        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  configFile?: string;
+  overrides?: ConfigInput | Record<string, unknown>;
+  cwd?: string;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): PlazaConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  let merged: Record<string, unknown> = {};
+  const sources: string[] = [];
+
+  const file = options.configFile ?? env['PLAZA_CONFIG'] ?? (existsSync(resolve(cwd, 'plaza.config.json')) ? 'plaza.config.json' : undefined);
+  if (file !== undefined) {
+    const path = resolve(cwd, file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new PlazaError('config_invalid', `cannot read config file ${path}: ${(e as Error).message}`, 400);
+    }
+    try {
+      merged = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new PlazaError('config_invalid', `config file ${path} is not valid JSON: ${(e as Error).message}`, 400);
+    }
+    sources.push(path);
+  }
+
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(envMap)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(fromEnv, path, v);
+  }
+  const unknownEnv = Object.keys(env).filter((k) => k.startsWith('PLAZA_') && !(k in envMap) && !k.startsWith('PLAZA_TEST_') && k !== 'PLAZA_CONFIG');
+  if (unknownEnv.length > 0) {
+    throw new PlazaError(
+      'config_invalid',
+      `unknown environment variable ${unknownEnv.join(', ')}; known: ${[...configEnvVars, 'PLAZA_CONFIG'].join(', ')}`,
+      400,
+    );
+  }
+  merged = deepMerge(deepMerge(merged, fromEnv), (options.overrides ?? {}) as Record<string, unknown>);
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const path = i.path.join('.');
+      const envName = Object.entries(envMap).find(([, p]) => p.join('.') === path)?.[0];
+      const raw = i.path.reduce<unknown>(
+        (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key as string] : undefined),
+        merged,
+      );
+      const got = raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`;
+      return `${path || '(root)'}${envName ? ` [${envName}]` : ''}: ${i.message}${got}`;
+    });
+    throw new PlazaError(
+      'config_invalid',
+      `invalid configuration${sources.length ? ` (file ${sources.join(', ')})` : ''}:\n  ${problems.join('\n  ')}`,
+      400,
+      { details: problems },
+    );
+  }
+  const config = parsed.data;
+  return { ...config, dataDir: resolve(cwd, config.dataDir) };
+}

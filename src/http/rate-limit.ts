@@ -1,0 +1,28 @@
+import { PlazaError } from '../core/errors.js';
+import type { KeyValue } from '../ports/key-value.js';
+
+/**
+ * Fixed one-minute windows counted in the key-value port, so every collector process behind a load
+ * balancer shares one budget per key when the port is Redis.
+ */
+export class RateLimiter {
+  constructor(
+    private readonly kv: KeyValue,
+    private readonly perMinute: number,
+  ) {}
+
+  /** Throws 429 (with the seconds to wait) once `subject` has used its budget in the current minute. */
+  async hit(subject: string, now = Date.now()): Promise<void> {
+    const minute = Math.floor(now / 60_000);
+    const count = await this.kv.incrBy(`ratelimit:${subject}:${minute}`, 1, 120_000);
+    if (count > this.perMinute) {
+      const retryAfter = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000));
+      throw new PlazaError(
+        'rate_limited',
+        `rate limit of ${this.perMinute} requests per minute exceeded for this key; retry in ${retryAfter} s`,
+        429,
+        { details: { retry_after_seconds: retryAfter, limit_per_minute: this.perMinute } },
+      );
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import {
+  bodyTypes,
+  type CatalogueEntry,
+  count,
+  currency,
+  defineEvent,
+  durationMs,
+  id,
+  money,
+  oneOf,
+  productProperties,
+  text,
+  vehicleProperties,
+} from './common.js';
+
+/** What buyers do while looking around: pages, searches, clicks, engagement, favourites, item views. */
+export const browsing: CatalogueEntry[] = [
+  defineEvent(
+    'page_view',
+    'A page of the marketplace website was shown. URL, referrer and title also arrive in the context; ' +
+      'properties add what only the page knows (its kind, the listing or store it shows).',
+    {
+      name: text('Logical page name, e.g. "homepage" or "listing_detail".', 200),
+      page_type: text('Kind of page: home, search, listing, product, store, dealer, checkout, ...', 100),
+      path: text('Path of the page, e.g. "/vehiculos/toyota-rav4-2021".', 2000),
+      url: text('Full URL of the page.', 4000),
+      title: text('Document title.', 500),
+      referrer: text('Previous page URL.', 4000),
+      category: text('Section of the site, e.g. "vehiculos" or "electronica".', 200),
+      listing_id: id('Listing shown on the page, if any.'),
+      product_id: id('Product shown on the page, if any.'),
+      store_id: id('Store whose page this is, if any.'),
+      seller_id: id('Seller whose page this is, if any.'),
+    },
+    {
+      examples: [
+        { name: 'homepage', page_type: 'home', path: '/', title: 'OKLA — Compra y vende vehículos en RD' },
+      ],
+    },
+  ),
+  defineEvent(
+    'screen_view',
+    'A screen of the mobile app was shown (the app counterpart of page_view).',
+    {
+      name: text('Screen name, e.g. "DetalleVehiculo".', 200),
+      screen_class: text('Native screen class or route name.', 200),
+      previous_screen: text('Screen shown before this one.', 200),
+      listing_id: id('Listing shown on the screen, if any.'),
+      product_id: id('Product shown on the screen, if any.'),
+      store_id: id('Store shown on the screen, if any.'),
+    },
+    {
+      examples: [{ name: 'DetalleVehiculo', previous_screen: 'ResultadosBusqueda', listing_id: 'lst_8841' }],
+    },
+  ),
+  defineEvent(
+    'search',
+    'A buyer ran a search or changed its filters. One event per results page shown.',
+    {
+      query: text(
+        'Free text typed by the buyer, exactly as typed (may be empty when only filters are used).',
+      ),
+      filters: {
+        type: 'object',
+        description: 'Filters applied. Marketplace-specific filters may be added next to the declared ones.',
+        additionalProperties: true,
+        properties: {
+          make: text('Vehicle make filter, e.g. "Toyota".', 100),
+          model: text('Vehicle model filter.', 100),
+          year_min: { type: 'integer', minimum: 1886, maximum: 2100, description: 'Oldest model year.' },
+          year_max: { type: 'integer', minimum: 1886, maximum: 2100, description: 'Newest model year.' },
+          price_min: money('Lowest price, in `currency`.'),
+          price_max: money('Highest price, in `currency`.'),
+          currency,
+          mileage_max: { type: 'number', minimum: 0, description: 'Highest mileage in kilometres.' },
+          body_type: oneOf(bodyTypes, 'Body style filter.'),
+          fuel: text('Fuel filter.', 50),
+          transmission: text('Transmission filter.', 50),
+          condition: oneOf(['new', 'used', 'certified'], 'Condition filter.'),
+          province: text('Province filter, e.g. "Santiago".', 100),
+          category: text('Product category filter, e.g. "Hogar > Cocina".', 300),
+          brand: text('Product brand filter.', 100),
+          store_id: id('Restricts the search to one store.'),
+          seller_id: id('Restricts the search to one seller.'),
+        },
+      },
+      results_count: count('Total number of results matching the search (not only this page).'),
+      sort: text('Sort order, e.g. "price_asc", "newest", "relevance".', 100),
+      page: { type: 'integer', minimum: 1, description: 'Results page number, starting at 1.' },
+      page_size: { type: 'integer', minimum: 1, description: 'Results per page.' },
+      search_id: id('Identifier of this search, to join result clicks back to it.'),
+      vertical: text('Which catalogue was searched, e.g. "vehiculos" or "tiendas".', 100),
+    },
+    {
+      examples: [
+        {
+          query: 'jeepeta toyota',
+          filters: { make: 'Toyota', body_type: 'suv', year_min: 2018, price_max: 1800000, currency: 'DOP' },
+          results_count: 37,
+          sort: 'price_asc',
+          page: 1,
+        },
+      ],
+    },
+  ),
+  defineEvent(
+    'click',
+    'A buyer clicked something worth measuring: a result, a banner, a call-to-action, a recommendation.',
+    {
+      element: text('What was clicked, e.g. "search_result", "banner", "cta_whatsapp".', 200),
+      element_text: text('Visible text of the element.', 500),
+      target_url: text('Where the click leads, if anywhere.', 4000),
+      section: text('Part of the page, e.g. "recomendados" or "resultados".', 200),
+      position: { type: 'integer', minimum: 0, description: 'Zero-based position in a list of results.' },
+      listing_id: id('Listing the element refers to.'),
+      product_id: id('Product the element refers to.'),
+      store_id: id('Store the element refers to.'),
+      search_id: id('Search whose result was clicked.'),
+    },
+    {
+      examples: [
+        {
+          element: 'search_result',
+          element_text: 'Toyota RAV4 XLE 2021',
+          position: 2,
+          listing_id: 'lst_8841',
+          target_url: 'https://okla.com.do/vehiculos/lst_8841',
+        },
+      ],
+    },
+  ),
+  defineEvent(
+    'engagement',
+    'How long and how far a buyer engaged with a page, usually sent when the page is hidden or left.',
+    {
+      time_on_page_ms: durationMs('Time the page was visible, in milliseconds.'),
+      active_time_ms: durationMs('Time with user activity (scroll, pointer, keys), in milliseconds.'),
+      scroll_depth: {
+        type: 'number',
+        minimum: 0,
+        maximum: 100,
+        description: 'Deepest scroll reached, as a percentage of the page height (0–100).',
+      },
+      path: text('Path of the page measured.', 2000),
+      listing_id: id('Listing shown on the page, if any.'),
+      product_id: id('Product shown on the page, if any.'),
+    },
+    { examples: [{ time_on_page_ms: 48250, scroll_depth: 75, listing_id: 'lst_8841' }] },
+  ),
+  defineEvent(
+    'favorite',
+    'A buyer saved an item to (or removed it from) their favourites.',
+    {
+      action: oneOf(['add', 'remove'], 'Whether the item was added to or removed from favourites.'),
+      listing_id: id('Listing saved, for vehicles.'),
+      product_id: id('Product saved, for stores.'),
+      seller_id: id('Owner of the listing.'),
+      store_id: id('Store of the product.'),
+      price: money('Price shown when saved, in `currency`.'),
+      currency,
+    },
+    { required: ['action'], examples: [{ action: 'add', listing_id: 'lst_8841', seller_id: 'dlr_052' }] },
+  ),
+  defineEvent(
+    'listing_viewed',
+    'A buyer opened the detail of a vehicle listing. The attributes are those shown at the time, so that ' +
+      'analyses survive later edits of the listing.',
+    { ...vehicleProperties, position: count('Position in the list the buyer came from, if any.') },
+    {
+      required: ['listing_id'],
+      examples: [
+        {
+          listing_id: 'lst_8841',
+          seller_id: 'dlr_052',
+          seller_type: 'dealer',
+          make: 'Toyota',
+          model: 'RAV4',
+          trim: 'XLE',
+          year: 2021,
+          mileage_km: 38500,
+          body_type: 'suv',
+          fuel: 'gasoline',
+          transmission: 'automatic',
+          condition: 'used',
+          price: 1950000,
+          currency: 'DOP',
+          province: 'Santo Domingo',
+          photo_count: 14,
+        },
+      ],
+    },
+  ),
+  defineEvent(
+    'product_viewed',
+    "A buyer opened the detail of a product in a store. Tiendi's names product_price and " +
+      'product_category are accepted as aliases of price and category.',
+    {
+      ...productProperties,
+      product_price: money('Alias of price (name used by Tiendi); prefer price.'),
+      product_category: text('Alias of category (name used by Tiendi); prefer category.', 300),
+      position: count('Position in the list the buyer came from, if any.'),
+      list_name: text('List the buyer came from, e.g. "Más vendidos".', 200),
+    },
+    {
+      required: ['product_id'],
+      examples: [
+        {
+          product_id: 'prd_1203',
+          product_name: 'Licuadora Oster 10 velocidades',
+          store_id: 'str_77',
+          store_name: 'Hogar Feliz',
+          category: 'Hogar > Cocina',
+          price: 3450,
+          currency: 'DOP',
+          in_stock: true,
+        },
+      ],
+    },
+  ),
+];

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { decodeEvent } from '../collector/collector.js';
+import { eventTopics } from '../collector/topics.js';
+import type { EventLog } from '../ports/event-log.js';
+import type { Warehouse } from '../ports/warehouse.js';
+import { type ConsumerLoop, startConsumerLoop } from '../stream/consumer-loop.js';
+import { rawEventsTable, toRawEventRow } from '../warehouse/raw-events-table.js';
+
+export const rawEventsGroup = 'raw-events-sink';
+
+/**
+ * Moves accepted events from the log into the warehouse table raw_events, exactly once: each row keeps its
+ * log position, and at start the sink resumes after the highest position the table already holds, so a
+ * crash between inserting and committing offsets never inserts a batch twice.
+ */
+export async function startRawEventsSink(log: EventLog, warehouse: Warehouse, logger: Logger): Promise<ConsumerLoop> {
+  await warehouse.ensureTable(rawEventsTable);
+  return startConsumerLoop({
+    log,
+    group: rawEventsGroup,
+    topics: [...eventTopics],
+    logger,
+    maxRecords: 10_000,
+    async startFrom(consumer) {
+      const rows = await warehouse.query<{ log_topic: string; log_partition: number; next: number }>(
+        'SELECT log_topic, log_partition, max(log_offset) + 1 AS next FROM raw_events GROUP BY log_topic, log_partition',
+      );
+      const stored = new Map(rows.map((r) => [`${r.log_topic}/${Number(r.log_partition)}`, Number(r.next)]));
+      // Every partition is positioned, also those with no rows yet: the warehouse, not the group's committed
+      // offset, says what is already loaded (a rebuilt warehouse reloads from the start).
+      for (const topic of eventTopics) {
+        const partitions = await log.partitions(topic);
+        for (let partition = 0; partition < partitions; partition++) {
+          consumer.seek({ topic, partition, offset: stored.get(`${topic}/${partition}`) ?? 0 });
+        }
+      }
+    },
+    handle: (records) =>
+      warehouse.insert(
+        rawEventsTable.name,
+        records.map((r) => toRawEventRow(decodeEvent(r.value), r.topic, r.partition, r.offset)),
+      ),
+  });
+}
