@@ -14,7 +14,18 @@ function plaza(args: string[], env: Record<string, string> = {}) {
 describe('plaza command', () => {
   it('manages projects and keys without a server, then through a running one', async () => {
     const dataDir = tempDir();
-    const created = plaza(['--data-dir', dataDir, '--json', 'keys', 'create', '--project', 'okla', '--name', 'web', '--create-project']);
+    const created = plaza([
+      '--data-dir',
+      dataDir,
+      '--json',
+      'keys',
+      'create',
+      '--project',
+      'okla',
+      '--name',
+      'web',
+      '--create-project',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const key = JSON.parse(created.stdout);
     assert.match(key.secret, /^pk_/);
@@ -38,7 +49,10 @@ describe('plaza command', () => {
       assert.equal(revoked.code, 0, revoked.stderr);
       const res = await fetch(`${server.url}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key.secret}:`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${key.secret}:`).toString('base64')}`,
+        },
         body: '{}',
       });
       assert.equal(res.status, 401, 'revocation through the CLI applies to the running server at once');

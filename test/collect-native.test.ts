@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { eventually, nativeEvent, post, startPlaza, type TestPlaza } from './helpers/plaza.js';
 
 async function rawEvents(t: TestPlaza, where = 'true'): Promise<Record<string, any>[]> {
   await t.plaza.drain();
-  return t.plaza.stores.warehouse.query(`SELECT * FROM raw_events WHERE ${where} ORDER BY received_at, event_id`);
+  return t.plaza.stores.warehouse.query(
+    `SELECT * FROM raw_events WHERE ${where} ORDER BY received_at, event_id`,
+  );
 }
 
 describe('native collection API', () => {
@@ -41,7 +43,12 @@ describe('native collection API', () => {
     const badPrice = nativeEvent({ properties: { listing_id: 'l1', price: 'mucho', currency: 'DOP' } });
     const noIdentity = nativeEvent({ anonymous_id: undefined });
     const badType = nativeEvent({ event_type: 'Listing Viewed!' });
-    const r = await post(t.url, '/v1/events', { events: [good, badPrice, noIdentity, badType] }, { writeKey: t.writeKey });
+    const r = await post(
+      t.url,
+      '/v1/events',
+      { events: [good, badPrice, noIdentity, badType] },
+      { writeKey: t.writeKey },
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.accepted, 1);
     assert.deepEqual(
@@ -53,8 +60,14 @@ describe('native collection API', () => {
       price.errors.some((e: any) => e.kind === 'schema_violation' && e.pointer === '/properties/price'),
       JSON.stringify(price),
     );
-    assert.ok(identity.errors.some((e: any) => e.kind === 'missing_identity'), JSON.stringify(identity));
-    assert.ok(type.errors.some((e: any) => e.pointer === '/event_type'), JSON.stringify(type));
+    assert.ok(
+      identity.errors.some((e: any) => e.kind === 'missing_identity'),
+      JSON.stringify(identity),
+    );
+    assert.ok(
+      type.errors.some((e: any) => e.pointer === '/event_type'),
+      JSON.stringify(type),
+    );
 
     const list = await eventually(async () => {
       const l = await t.admin('GET', `/v1/admin/deadletters?project=${t.projectId}`);
@@ -71,7 +84,9 @@ describe('native collection API', () => {
   });
 
   it('answers 400 with the reasons for a single invalid event', async () => {
-    const r = await post(t.url, '/v1/events', nativeEvent({ timestamp: 'yesterday' }), { writeKey: t.writeKey });
+    const r = await post(t.url, '/v1/events', nativeEvent({ timestamp: 'yesterday' }), {
+      writeKey: t.writeKey,
+    });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'invalid_event');
     assert.match(r.body.error.message, /\/timestamp/);
@@ -123,9 +138,13 @@ describe('native collection API', () => {
     const custom = nativeEvent({ event_type: 'loan_simulated', properties: { amount: 1 } });
     const accepted = await post(t.url, '/v1/events', custom, { writeKey: t.writeKey });
     assert.equal(accepted.body.accepted, 1);
-    const s = await t.admin('PATCH', `/v1/admin/projects/${t.projectId}/settings`, { unknownEventPolicy: 'reject' });
+    const s = await t.admin('PATCH', `/v1/admin/projects/${t.projectId}/settings`, {
+      unknownEventPolicy: 'reject',
+    });
     assert.equal(s.status, 200, JSON.stringify(s.body));
-    const rejected = await post(t.url, '/v1/events', nativeEvent({ event_type: 'loan_simulated' }), { writeKey: t.writeKey });
+    const rejected = await post(t.url, '/v1/events', nativeEvent({ event_type: 'loan_simulated' }), {
+      writeKey: t.writeKey,
+    });
     assert.equal(rejected.status, 400);
     assert.ok(rejected.body.error.details.some((e: any) => e.kind === 'unknown_event_type'));
     await t.admin('PATCH', `/v1/admin/projects/${t.projectId}/settings`, { unknownEventPolicy: 'accept' });
@@ -134,7 +153,10 @@ describe('native collection API', () => {
   it('replays a dead letter once its schema is fixed', async () => {
     const ev = nativeEvent({ event_type: 'financing_requested', properties: { amount: 'alto' } });
     const schema = { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] };
-    const reg = await t.admin('POST', `/v1/admin/projects/${t.projectId}/schemas`, { event_type: 'financing_requested', schema });
+    const reg = await t.admin('POST', `/v1/admin/projects/${t.projectId}/schemas`, {
+      event_type: 'financing_requested',
+      schema,
+    });
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
     const r = await post(t.url, '/v1/events', ev, { writeKey: t.writeKey });
     assert.equal(r.status, 400);
@@ -143,7 +165,15 @@ describe('native collection API', () => {
       return l.body.dead_letters.find((d: any) => JSON.parse(d.payload).event_id === ev.event_id);
     });
     const fixed = { type: 'object', properties: { amount: { type: ['number', 'string'] } } };
-    assert.equal((await t.admin('POST', `/v1/admin/projects/${t.projectId}/schemas`, { event_type: 'financing_requested', schema: fixed })).body.version, 2);
+    assert.equal(
+      (
+        await t.admin('POST', `/v1/admin/projects/${t.projectId}/schemas`, {
+          event_type: 'financing_requested',
+          schema: fixed,
+        })
+      ).body.version,
+      2,
+    );
     const replay = await t.admin('POST', '/v1/admin/deadletters/replay', { ids: [dl.id] });
     assert.equal(replay.status, 200, JSON.stringify(replay.body));
     assert.equal(replay.body.replayed, 1);
@@ -172,6 +202,42 @@ describe('rate limiting', () => {
       // A minute boundary during the loop can reset the window once; at least the 6th or 7th is limited.
       assert.ok(statuses.filter((s) => s === 429).length >= 1, statuses.join(','));
       assert.ok(Number(retryAfter) >= 1 && Number(retryAfter) <= 60, `Retry-After ${retryAfter}`);
+    } finally {
+      await t.close(true);
+    }
+  });
+});
+
+describe('CORS for browsers', () => {
+  it('answers preflights on collection routes and exposes Retry-After', async () => {
+    const t = await startPlaza();
+    try {
+      const pre = await fetch(`${t.url}/v1/events`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://okla.do',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+      assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
+      const r = await post(t.url, '/v1/events', nativeEvent(), {
+        writeKey: t.writeKey,
+        headers: { origin: 'https://okla.do' },
+      });
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+      const admin = await fetch(`${t.url}/v1/admin/projects`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example' },
+      });
+      assert.equal(
+        admin.headers.get('access-control-allow-origin'),
+        null,
+        'the admin API is not opened to browsers',
+      );
     } finally {
       await t.close(true);
     }

@@ -33,7 +33,13 @@ describe('Segment-compatible collection API', () => {
     for (const [i, [type, body]] of calls.entries()) {
       const messageId = randomUUID();
       ids.push(messageId);
-      const payload = { userId: 'user-1', anonymousId: 'anon-77', messageId, timestamp: new Date().toISOString(), ...body };
+      const payload = {
+        userId: 'user-1',
+        anonymousId: 'anon-77',
+        messageId,
+        timestamp: new Date().toISOString(),
+        ...body,
+      };
       const r =
         i % 2 === 0
           ? await post(t.url, `/v1/${type}`, payload, { writeKey: t.writeKey })
@@ -75,7 +81,11 @@ describe('Segment-compatible collection API', () => {
             context: { page: { url: 'https://tiendi.do/c/zapatos?utm_campaign=verano' } },
           },
         ],
-        context: { userAgent: iphone, ip: '2001:db8:85a3::8a2e:370:7334', library: { name: 'analytics.js', version: '5' } },
+        context: {
+          userAgent: iphone,
+          ip: '2001:db8:85a3::8a2e:370:7334',
+          library: { name: 'analytics.js', version: '5' },
+        },
         sentAt: device(now),
       },
       { writeKey: t.writeKey },
@@ -89,20 +99,37 @@ describe('Segment-compatible collection API', () => {
     assert.equal(rb!.utm_campaign, 'verano');
     assert.notEqual(rb!.ip, '2001:db8:85a3::8a2e:370:7334', 'IPv6 anonymised');
     const corrected = new Date(ra!.timestamp).getTime();
-    assert.ok(Math.abs(corrected - (now - 10_000)) < 5_000, `skew corrected: ${new Date(corrected).toISOString()}`);
+    assert.ok(
+      Math.abs(corrected - (now - 10_000)) < 5_000,
+      `skew corrected: ${new Date(corrected).toISOString()}`,
+    );
   });
 
   it("enforces Segment's rules with precise messages", async () => {
     const base = { messageId: randomUUID(), timestamp: new Date().toISOString() };
     const noId = await post(t.url, '/v1/track', { ...base, event: 'X' }, { writeKey: t.writeKey });
     assert.equal(noId.status, 400);
-    assert.ok(noId.body.error.details.some((e: any) => e.kind === 'missing_identity'), JSON.stringify(noId.body));
+    assert.ok(
+      noId.body.error.details.some((e: any) => e.kind === 'missing_identity'),
+      JSON.stringify(noId.body),
+    );
     const noEvent = await post(t.url, '/v1/track', { ...base, userId: 'u' }, { writeKey: t.writeKey });
     assert.equal(noEvent.status, 400);
-    assert.ok(noEvent.body.error.details.some((e: any) => e.pointer === '/event'), JSON.stringify(noEvent.body));
-    const longId = await post(t.url, '/v1/track', { ...base, userId: 'u', event: 'X', messageId: 'm'.repeat(101) }, { writeKey: t.writeKey });
+    assert.ok(
+      noEvent.body.error.details.some((e: any) => e.pointer === '/event'),
+      JSON.stringify(noEvent.body),
+    );
+    const longId = await post(
+      t.url,
+      '/v1/track',
+      { ...base, userId: 'u', event: 'X', messageId: 'm'.repeat(101) },
+      { writeKey: t.writeKey },
+    );
     assert.equal(longId.status, 400);
-    assert.ok(longId.body.error.details.some((e: any) => e.pointer === '/messageId'), JSON.stringify(longId.body));
+    assert.ok(
+      longId.body.error.details.some((e: any) => e.pointer === '/messageId'),
+      JSON.stringify(longId.body),
+    );
     const big = await post(
       t.url,
       '/v1/track',
@@ -110,14 +137,29 @@ describe('Segment-compatible collection API', () => {
       { writeKey: t.writeKey },
     );
     assert.equal(big.status, 400);
-    assert.ok(big.body.error.details.some((e: any) => e.kind === 'size_violation'), JSON.stringify(big.body).slice(0, 300));
-    const badType = await post(t.url, '/v1/batch', { batch: [{ type: 'explode', userId: 'u' }] }, { writeKey: t.writeKey });
+    assert.ok(
+      big.body.error.details.some((e: any) => e.kind === 'size_violation'),
+      JSON.stringify(big.body).slice(0, 300),
+    );
+    const badType = await post(
+      t.url,
+      '/v1/batch',
+      { batch: [{ type: 'explode', userId: 'u' }] },
+      { writeKey: t.writeKey },
+    );
     assert.equal(badType.status, 200);
     assert.equal(badType.body.rejected.length, 1);
     const tooBig = await post(
       t.url,
       '/v1/batch',
-      { batch: Array.from({ length: 20 }, () => ({ type: 'track', userId: 'u', event: 'X', properties: { b: 'y'.repeat(30_000) } })) },
+      {
+        batch: Array.from({ length: 20 }, () => ({
+          type: 'track',
+          userId: 'u',
+          event: 'X',
+          properties: { b: 'y'.repeat(30_000) },
+        })),
+      },
       { writeKey: t.writeKey },
     );
     assert.equal(tooBig.status, 413);

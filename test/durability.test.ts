@@ -8,7 +8,9 @@ import { nativeEvent, post, spawnServer, startPlaza, tempDir } from './helpers/p
 async function countIds(dataDir: string): Promise<Map<string, number>> {
   const wh = await DuckDbWarehouse.open(join(dataDir, 'warehouse.duckdb'));
   try {
-    const rows = await wh.query<{ event_id: string; n: number }>('SELECT event_id, count(*) AS n FROM raw_events GROUP BY event_id');
+    const rows = await wh.query<{ event_id: string; n: number }>(
+      'SELECT event_id, count(*) AS n FROM raw_events GROUP BY event_id',
+    );
     return new Map(rows.map((r: { event_id: string; n: number }) => [r.event_id, Number(r.n)]));
   } finally {
     await wh.close();
@@ -27,7 +29,9 @@ describe('durability', () => {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.deepEqual([r.body.accepted, r.body.deduplicated], [0, 1]);
       await second.plaza.drain();
-      const rows = await second.plaza.stores.warehouse.query(`SELECT * FROM raw_events WHERE event_id = '${ev.event_id}'`);
+      const rows = await second.plaza.stores.warehouse.query(
+        `SELECT * FROM raw_events WHERE event_id = '${ev.event_id}'`,
+      );
       assert.equal(rows.length, 1);
     } finally {
       await second.close(true);
@@ -40,7 +44,9 @@ describe('durability', () => {
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
     const admin = { authorization: `Bearer ${token}` };
     await post(server.url, '/v1/admin/projects', { id: 'crash' }, { headers: admin });
-    const key = (await post(server.url, '/v1/admin/projects/crash/keys', { name: 'load' }, { headers: admin })).body.secret as string;
+    const key = (
+      await post(server.url, '/v1/admin/projects/crash/keys', { name: 'load' }, { headers: admin })
+    ).body.secret as string;
 
     // 8 senders post batches of 50 unique events until the server dies.
     const sent = new Map<string, Record<string, unknown>>();
@@ -59,7 +65,11 @@ describe('durability', () => {
       }
     };
     const senders = Array.from({ length: 8 }, sender);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Kill mid-stream: once a good amount has been acknowledged (a slow CI machine gets more time), plus a
+    // random delay so the kill lands at an arbitrary point of the write path.
+    const deadline = Date.now() + 30_000;
+    while (acked.size < 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, Math.random() * 200));
     server.child.kill('SIGKILL');
     dead = true;
     await Promise.all(senders);

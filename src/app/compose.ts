@@ -14,10 +14,10 @@ import type { PlazaConfig } from '../config/config.js';
 import { migrate } from '../core/migrate.js';
 import { deadLetterGroup, startDeadLetterMover } from '../deadletters/mover.js';
 import { DeadLetterStore, deadLetterMigrations } from '../deadletters/store.js';
+import { RateLimiter } from '../http/rate-limit.js';
 import { registerAdminRoutes } from '../http/routes/admin.js';
 import { registerHealthRoutes } from '../http/routes/health.js';
 import { registerIngestRoutes } from '../http/routes/ingest.js';
-import { RateLimiter } from '../http/rate-limit.js';
 import { createHttpServer } from '../http/server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -85,7 +85,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
   };
 
   try {
-    const state: StateStore = config.stateUrl ? await PostgresState.open(config.stateUrl) : await PgliteState.open(paths.state);
+    const state: StateStore = config.stateUrl
+      ? await PostgresState.open(config.stateUrl)
+      : await PgliteState.open(paths.state);
     closers.push(() => state.close());
     await migrate(state, [...projectMigrations, ...deadLetterMigrations]);
 
@@ -111,7 +113,10 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     if (options.roles.includes('collector')) {
       const started = Date.now();
       const n = await rebuildDedupIndex(log, eventTopics, dedup);
-      logger.info({ records: n, ids: dedup.size, ms: Date.now() - started }, 'dedup index rebuilt from the event log');
+      logger.info(
+        { records: n, ids: dedup.size, ms: Date.now() - started },
+        'dedup index rebuilt from the event log',
+      );
     }
 
     const projects = new Projects(state);

@@ -1,7 +1,7 @@
+import { createPlaza, type Plaza, type Role } from '../app/compose.js';
+import { adminToken, readServerLock } from '../app/data-dir.js';
 import type { PlazaConfig } from '../config/config.js';
 import { PlazaError } from '../core/errors.js';
-import { adminToken, readServerLock } from '../app/data-dir.js';
-import { createPlaza, type Plaza, type Role } from '../app/compose.js';
 import { createLogger } from '../observability/logger.js';
 
 export interface ApiClient {
@@ -18,7 +18,9 @@ interface ErrorBody {
 function check<T>(status: number, body: unknown): T {
   if (status >= 400) {
     const e = (body as ErrorBody)?.error;
-    throw new PlazaError(e?.code ?? 'http_error', e?.message ?? `HTTP ${status}`, status, { details: e?.details });
+    throw new PlazaError(e?.code ?? 'http_error', e?.message ?? `HTTP ${status}`, status, {
+      details: e?.details,
+    });
   }
   return body as T;
 }

@@ -30,7 +30,14 @@ function configOf(cmd: Command, overrides: Record<string, unknown> = {}): PlazaC
 
 /** Runs a command against the API (running server or embedded), printing the result. */
 function action<A extends unknown[]>(
-  fn: (api: ApiClient, ...args: A) => Promise<{ data: unknown; table?: { rows: Record<string, unknown>[]; columns: string[] }; text?: string }>,
+  fn: (
+    api: ApiClient,
+    ...args: A
+  ) => Promise<{
+    data: unknown;
+    table?: { rows: Record<string, unknown>[]; columns: string[] };
+    text?: string;
+  }>,
   roles: Role[] = [],
 ) {
   return async (...args: A) => {
@@ -54,11 +61,20 @@ program
   .option('--port <port>', 'HTTP port (default 8080, or PLAZA_PORT)')
   .option('--host <host>', 'address to listen on (default 127.0.0.1, or PLAZA_HOST)')
   .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
-    const config = configOf(cmd, { ...(opts.port ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) });
+    const config = configOf(cmd, {
+      ...(opts.port ? { port: opts.port } : {}),
+      ...(opts.host ? { host: opts.host } : {}),
+    });
     const plaza = await createPlaza(config, { roles: ['collector', 'worker'] });
     const addr = await plaza.listen();
     plaza.logger.info(
-      { url: addr.url, dataDir: config.dataDir, docs: `${addr.url}/docs`, state: plaza.stores.state.kind, kv: plaza.stores.kv.kind },
+      {
+        url: addr.url,
+        dataDir: config.dataDir,
+        docs: `${addr.url}/docs`,
+        state: plaza.stores.state.kind,
+        kv: plaza.stores.kv.kind,
+      },
       'plaza is up',
     );
     let stopping = false;
@@ -87,24 +103,39 @@ projects
   .option('--unknown-events <policy>', 'accept | reject events of unregistered types (default accept)')
   .option('--time-zone <tz>', 'IANA time zone (default America/Santo_Domingo)')
   .action(
-    action(async (api, id: string, o: { name?: string; ipMode?: string; unknownEvents?: string; timeZone?: string }) => {
-      const settings = {
-        ...(o.ipMode ? { ipMode: o.ipMode } : {}),
-        ...(o.unknownEvents ? { unknownEventPolicy: o.unknownEvents } : {}),
-        ...(o.timeZone ? { timeZone: o.timeZone } : {}),
-      };
-      const p = await api.request('POST', '/v1/admin/projects', { id, ...(o.name ? { name: o.name } : {}), settings });
-      return { data: p, text: `created project ${id}` };
-    }),
+    action(
+      async (
+        api,
+        id: string,
+        o: { name?: string; ipMode?: string; unknownEvents?: string; timeZone?: string },
+      ) => {
+        const settings = {
+          ...(o.ipMode ? { ipMode: o.ipMode } : {}),
+          ...(o.unknownEvents ? { unknownEventPolicy: o.unknownEvents } : {}),
+          ...(o.timeZone ? { timeZone: o.timeZone } : {}),
+        };
+        const p = await api.request('POST', '/v1/admin/projects', {
+          id,
+          ...(o.name ? { name: o.name } : {}),
+          settings,
+        });
+        return { data: p, text: `created project ${id}` };
+      },
+    ),
   );
 projects.command('list').action(
   action(async (api) => {
-    const { projects: list } = await api.request<{ projects: Record<string, unknown>[] }>('GET', '/v1/admin/projects');
+    const { projects: list } = await api.request<{ projects: Record<string, unknown>[] }>(
+      'GET',
+      '/v1/admin/projects',
+    );
     return { data: list, table: { rows: list, columns: ['id', 'name', 'created_at'] } };
   }),
 );
 projects.command('show <id>').action(
-  action(async (api, id: string) => ({ data: await api.request('GET', `/v1/admin/projects/${encodeURIComponent(id)}`) })),
+  action(async (api, id: string) => ({
+    data: await api.request('GET', `/v1/admin/projects/${encodeURIComponent(id)}`),
+  })),
 );
 projects
   .command('settings <id>')
@@ -140,7 +171,10 @@ keys
         `/v1/admin/projects/${encodeURIComponent(o.project)}/keys`,
         { name: o.name },
       );
-      return { data: k, text: `${k.secret}\n(key ${k.id} for project ${o.project}; the secret is not shown again)` };
+      return {
+        data: k,
+        text: `${k.secret}\n(key ${k.id} for project ${o.project}; the secret is not shown again)`,
+      };
     }),
   );
 keys
@@ -148,8 +182,14 @@ keys
   .requiredOption('--project <id>', 'project')
   .action(
     action(async (api, o: { project: string }) => {
-      const r = await api.request<{ keys: Record<string, unknown>[] }>('GET', `/v1/admin/projects/${encodeURIComponent(o.project)}/keys`);
-      return { data: r.keys, table: { rows: r.keys, columns: ['id', 'name', 'key_prefix', 'created_at', 'revoked_at'] } };
+      const r = await api.request<{ keys: Record<string, unknown>[] }>(
+        'GET',
+        `/v1/admin/projects/${encodeURIComponent(o.project)}/keys`,
+      );
+      return {
+        data: r.keys,
+        table: { rows: r.keys, columns: ['id', 'name', 'key_prefix', 'created_at', 'revoked_at'] },
+      };
     }),
   );
 keys.command('revoke <keyId>').action(
@@ -159,14 +199,22 @@ keys.command('revoke <keyId>').action(
   })),
 );
 
-const schemas = program.command('schemas').description('event schemas (JSON Schema of each event type\'s properties)');
+const schemas = program
+  .command('schemas')
+  .description("event schemas (JSON Schema of each event type's properties)");
 schemas
   .command('list')
   .requiredOption('--project <id>', 'project')
   .action(
     action(async (api, o: { project: string }) => {
-      const r = await api.request<{ schemas: Record<string, unknown>[] }>('GET', `/v1/admin/projects/${encodeURIComponent(o.project)}/schemas`);
-      return { data: r.schemas, table: { rows: r.schemas, columns: ['eventType', 'version', 'projectId', 'description'] } };
+      const r = await api.request<{ schemas: Record<string, unknown>[] }>(
+        'GET',
+        `/v1/admin/projects/${encodeURIComponent(o.project)}/schemas`,
+      );
+      return {
+        data: r.schemas,
+        table: { rows: r.schemas, columns: ['eventType', 'version', 'projectId', 'description'] },
+      };
     }),
   );
 schemas
@@ -189,16 +237,22 @@ schemas
   .action(
     action(async (api, eventType: string, file: string, o: { project: string; description?: string }) => {
       const schema = JSON.parse(readFileSync(file, 'utf8'));
-      const r = await api.request<{ version: number }>('POST', `/v1/admin/projects/${encodeURIComponent(o.project)}/schemas`, {
-        event_type: eventType,
-        schema,
-        ...(o.description ? { description: o.description } : {}),
-      });
+      const r = await api.request<{ version: number }>(
+        'POST',
+        `/v1/admin/projects/${encodeURIComponent(o.project)}/schemas`,
+        {
+          event_type: eventType,
+          schema,
+          ...(o.description ? { description: o.description } : {}),
+        },
+      );
       return { data: r, text: `registered ${eventType} version ${r.version}` };
     }),
   );
 
-const dl = program.command('deadletters').description('events that were not accepted, kept with their reasons');
+const dl = program
+  .command('deadletters')
+  .description('events that were not accepted, kept with their reasons');
 dl.command('list')
   .option('--project <id>', 'project')
   .addOption(new Option('--status <status>').choices(['new', 'replayed', 'replay_failed']))
@@ -210,16 +264,24 @@ dl.command('list')
       if (o.project) q.set('project', o.project);
       if (o.status) q.set('status', o.status);
       if (o.kind) q.set('kind', o.kind);
-      const r = await api.request<{ dead_letters: Record<string, unknown>[] }>('GET', `/v1/admin/deadletters?${q}`);
+      const r = await api.request<{ dead_letters: Record<string, unknown>[] }>(
+        'GET',
+        `/v1/admin/deadletters?${q}`,
+      );
       const rows = r.dead_letters.map((d) => ({
         ...d,
         first_error: (d.errors as { pointer: string; message: string }[])[0]?.message,
       }));
-      return { data: r, table: { rows, columns: ['id', 'project_id', 'received_at', 'status', 'first_error'] } };
+      return {
+        data: r,
+        table: { rows, columns: ['id', 'project_id', 'received_at', 'status', 'first_error'] },
+      };
     }),
   );
 dl.command('show <id>').action(
-  action(async (api, id: string) => ({ data: await api.request('GET', `/v1/admin/deadletters/${encodeURIComponent(id)}`) })),
+  action(async (api, id: string) => ({
+    data: await api.request('GET', `/v1/admin/deadletters/${encodeURIComponent(id)}`),
+  })),
 );
 dl.command('replay [ids...]')
   .description('re-validate dead letters (after fixing a schema) and store those that pass')
@@ -228,11 +290,16 @@ dl.command('replay [ids...]')
   .action(
     action(
       async (api, ids: string[], o: { project?: string; kind?: string }) => {
-        const r = await api.request<{ replayed: number; duplicate: number; still_invalid: number; skipped: number }>(
-          'POST',
-          '/v1/admin/deadletters/replay',
-          { ...(ids.length ? { ids } : {}), ...(o.project ? { project: o.project } : {}), ...(o.kind ? { kind: o.kind } : {}) },
-        );
+        const r = await api.request<{
+          replayed: number;
+          duplicate: number;
+          still_invalid: number;
+          skipped: number;
+        }>('POST', '/v1/admin/deadletters/replay', {
+          ...(ids.length ? { ids } : {}),
+          ...(o.project ? { project: o.project } : {}),
+          ...(o.kind ? { kind: o.kind } : {}),
+        });
         return {
           data: r,
           text: `replayed ${r.replayed}, duplicates ${r.duplicate}, still invalid ${r.still_invalid}, skipped ${r.skipped}`,
@@ -247,7 +314,11 @@ program
   .description('print the effective configuration (secrets hidden)')
   .action((_o: unknown, cmd: Command) => {
     const c = configOf(cmd);
-    printJson({ ...c, adminToken: c.adminToken ? '[set]' : undefined, stateUrl: c.stateUrl?.replace(/\/\/[^@]*@/, '//***@') });
+    printJson({
+      ...c,
+      adminToken: c.adminToken ? '[set]' : undefined,
+      stateUrl: c.stateUrl?.replace(/\/\/[^@]*@/, '//***@'),
+    });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PlazaEvent } from '../core/envelope.js';
 import { PlazaError } from '../core/errors.js';
 import type { StepIssue, StepResult } from '../core/result.js';
+import { safeStringify } from '../core/safe-json.js';
 import type { DeadLetter } from '../deadletters/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventLog, LogRecord } from '../ports/event-log.js';
@@ -40,12 +41,10 @@ export interface CollectorDeps {
 }
 
 const encoder = new TextEncoder();
-// event_id and project_id lead the JSON so that rebuilding the dedup index can read them without parsing
-// whole events (see dedup-rebuild.ts).
-export function encodeEvent(e: PlazaEvent): Uint8Array {
-  const { event_id, project_id, ...rest } = e;
-  return encoder.encode(JSON.stringify({ event_id, project_id, ...rest }));
-}
+// normalize/ builds events with event_id and project_id as their first keys, so the JSON starts with them
+// and rebuilding the dedup index can read them without parsing whole events (dedup-rebuild.ts falls back to
+// a full parse when they are not first).
+export const encodeEvent = (e: PlazaEvent): Uint8Array => encoder.encode(JSON.stringify(e));
 export const decodeEvent = (bytes: Uint8Array): PlazaEvent =>
   JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as PlazaEvent;
 
@@ -110,7 +109,12 @@ export class Collector {
   }
 
   /** Keeps a whole request that could not be parsed (authenticated, so attributable to a source). */
-  async keepMalformedRequest(payload: string, ctx: IngestContext, requestId: string, error: StepIssue): Promise<void> {
+  async keepMalformedRequest(
+    payload: string,
+    ctx: IngestContext,
+    requestId: string,
+    error: StepIssue,
+  ): Promise<void> {
     const item: IngestItem = { raw: payload, shape: 'native' };
     await this.appendDeadLetters([this.deadLetter(item, ctx, requestId, null, [error])]);
   }
@@ -134,8 +138,8 @@ export class Collector {
     const now = Date.now();
     for (const e of events) {
       const topic = topicFor(e);
-      let list = byTopic.get(topic);
-      if (!list) byTopic.set(topic, (list = []));
+      const list = byTopic.get(topic) ?? [];
+      if (list.length === 0) byTopic.set(topic, list);
       list.push({ key: partitionKey(e), value: encodeEvent(e), timestamp: now });
     }
     await Promise.all(
@@ -169,7 +173,7 @@ export class Collector {
       payload =
         typeof item.raw === 'string' && index === null
           ? item.raw
-          : (JSON.stringify(withAnonymisedIp(item.raw, ctx)) ?? 'null');
+          : safeStringify(withAnonymisedIp(item.raw, ctx));
     } catch {
       payload = String(item.raw);
     }
@@ -199,7 +203,8 @@ export class Collector {
 function withAnonymisedIp(raw: unknown, ctx: IngestContext): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const context = (raw as { context?: unknown }).context;
-  if (typeof context !== 'object' || context === null || typeof (context as { ip?: unknown }).ip !== 'string') return raw;
+  if (typeof context !== 'object' || context === null || typeof (context as { ip?: unknown }).ip !== 'string')
+    return raw;
   const ip = anonymizeIp((context as { ip: string }).ip, ctx.settings.ipMode);
   return { ...raw, context: { ...context, ip } };
 }

@@ -117,7 +117,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PlazaConfig {
   let merged: Record<string, unknown> = {};
   const sources: string[] = [];
 
-  const file = options.configFile ?? env['PLAZA_CONFIG'] ?? (existsSync(resolve(cwd, 'plaza.config.json')) ? 'plaza.config.json' : undefined);
+  const file =
+    options.configFile ??
+    env['PLAZA_CONFIG'] ??
+    (existsSync(resolve(cwd, 'plaza.config.json')) ? 'plaza.config.json' : undefined);
   if (file !== undefined) {
     const path = resolve(cwd, file);
     let text: string;
@@ -129,7 +132,11 @@ export function loadConfig(options: LoadConfigOptions = {}): PlazaConfig {
     try {
       merged = JSON.parse(text) as Record<string, unknown>;
     } catch (e) {
-      throw new PlazaError('config_invalid', `config file ${path} is not valid JSON: ${(e as Error).message}`, 400);
+      throw new PlazaError(
+        'config_invalid',
+        `config file ${path} is not valid JSON: ${(e as Error).message}`,
+        400,
+      );
     }
     sources.push(path);
   }
@@ -139,7 +146,9 @@ export function loadConfig(options: LoadConfigOptions = {}): PlazaConfig {
     const v = env[name];
     if (v !== undefined && v !== '') setPath(fromEnv, path, v);
   }
-  const unknownEnv = Object.keys(env).filter((k) => k.startsWith('PLAZA_') && !(k in envMap) && !k.startsWith('PLAZA_TEST_') && k !== 'PLAZA_CONFIG');
+  const unknownEnv = Object.keys(env).filter(
+    (k) => k.startsWith('PLAZA_') && !(k in envMap) && !k.startsWith('PLAZA_TEST_') && k !== 'PLAZA_CONFIG',
+  );
   if (unknownEnv.length > 0) {
     throw new PlazaError(
       'config_invalid',
@@ -155,7 +164,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PlazaConfig {
       const path = i.path.join('.');
       const envName = Object.entries(envMap).find(([, p]) => p.join('.') === path)?.[0];
       const raw = i.path.reduce<unknown>(
-        (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key as string] : undefined),
+        (node, key) =>
+          typeof node === 'object' && node !== null
+            ? (node as Record<string, unknown>)[key as string]
+            : undefined,
         merged,
       );
       const got = raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`;

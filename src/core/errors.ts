@@ -7,7 +7,12 @@ export class PlazaError extends Error {
   readonly status: number;
   readonly details: unknown;
 
-  constructor(code: string, message: string, status = 500, options: { details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    status = 500,
+    options: { details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PlazaError';
     this.code = code;

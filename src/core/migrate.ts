@@ -11,7 +11,9 @@ export async function migrate(state: StateStore, migrations: Migration[]): Promi
   await state.exec(
     `CREATE TABLE IF NOT EXISTS plaza_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
   );
-  const done = new Set((await state.query<{ id: string }>('SELECT id FROM plaza_migrations')).map((r) => r.id));
+  const done = new Set(
+    (await state.query<{ id: string }>('SELECT id FROM plaza_migrations')).map((r) => r.id),
+  );
   const applied: string[] = [];
   for (const m of migrations) {
     if (done.has(m.id)) continue;

@@ -16,5 +16,8 @@ export type StepResult<T> =
   | { type: 'drop'; reason: string };
 
 export const ok = <T>(value: T): StepResult<T> => ({ type: 'ok', value });
-export const deadLetter = <T = never>(issues: StepIssue[]): StepResult<T> => ({ type: 'dead_letter', issues });
+export const deadLetter = <T = never>(issues: StepIssue[]): StepResult<T> => ({
+  type: 'dead_letter',
+  issues,
+});
 export const drop = <T = never>(reason: string): StepResult<T> => ({ type: 'drop', reason });

@@ -8,7 +8,11 @@ import type { DeadLetter } from './types.js';
 export const deadLetterGroup = 'dead-letter-store';
 
 /** Moves dead letters from the log (where the collector made them durable) into the queryable store. */
-export function startDeadLetterMover(log: EventLog, store: DeadLetterStore, logger: Logger): Promise<ConsumerLoop> {
+export function startDeadLetterMover(
+  log: EventLog,
+  store: DeadLetterStore,
+  logger: Logger,
+): Promise<ConsumerLoop> {
   const decoder = new TextDecoder();
   return startConsumerLoop({
     log,
@@ -16,6 +20,7 @@ export function startDeadLetterMover(log: EventLog, store: DeadLetterStore, logg
     topics: [topics.deadLetters],
     logger,
     maxRecords: 500,
-    handle: (records) => store.insertMany(records.map((r) => JSON.parse(decoder.decode(r.value)) as DeadLetter)),
+    handle: (records) =>
+      store.insertMany(records.map((r) => JSON.parse(decoder.decode(r.value)) as DeadLetter)),
   });
 }

@@ -17,7 +17,11 @@ export interface ReplayResult {
  */
 export async function replayDeadLetters(
   ids: string[],
-  deps: { store: DeadLetterStore; collector: Collector; settingsOf: (projectId: string) => Promise<ProjectSettings> },
+  deps: {
+    store: DeadLetterStore;
+    collector: Collector;
+    settingsOf: (projectId: string) => Promise<ProjectSettings>;
+  },
 ): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for (const id of ids) {
@@ -30,14 +34,20 @@ export async function replayDeadLetters(
 
 async function replayOne(
   dl: StoredDeadLetter,
-  deps: { store: DeadLetterStore; collector: Collector; settingsOf: (projectId: string) => Promise<ProjectSettings> },
+  deps: {
+    store: DeadLetterStore;
+    collector: Collector;
+    settingsOf: (projectId: string) => Promise<ProjectSettings>;
+  },
 ): Promise<ReplayResult> {
   if (dl.status === 'replayed') return { id: dl.id, status: 'skipped' };
   let raw: unknown;
   try {
     raw = JSON.parse(dl.payload);
   } catch (e) {
-    const errors = [{ kind: 'malformed', pointer: '', message: `payload is not JSON: ${(e as Error).message}` }];
+    const errors = [
+      { kind: 'malformed', pointer: '', message: `payload is not JSON: ${(e as Error).message}` },
+    ];
     await deps.store.markReplayFailed(dl.id, errors);
     return { id: dl.id, status: 'still_invalid', errors };
   }
@@ -55,7 +65,8 @@ async function replayOne(
     ctx,
   );
   if (r.type !== 'ok') {
-    const errors = r.type === 'dead_letter' ? r.issues : [{ kind: 'dropped', pointer: '', message: r.reason }];
+    const errors =
+      r.type === 'dead_letter' ? r.issues : [{ kind: 'dropped', pointer: '', message: r.reason }];
     await deps.store.markReplayFailed(dl.id, errors);
     return { id: dl.id, status: 'still_invalid', errors };
   }

@@ -27,7 +27,10 @@ export function writeKeyOf(request: FastifyRequest): string | null {
   return null;
 }
 
-export async function authenticateWriteKey(request: FastifyRequest, keys: WriteKeys): Promise<AuthenticatedKey> {
+export async function authenticateWriteKey(
+  request: FastifyRequest,
+  keys: WriteKeys,
+): Promise<AuthenticatedKey> {
   const secret = writeKeyOf(request);
   if (!secret) {
     throw new PlazaError(

@@ -30,7 +30,11 @@ export function decodeJsonBody(raw: Buffer, encoding: string | undefined, maxByt
     throw new PlazaError('malformed_body', `body is not valid ${enc} data: ${(e as Error).message}`, 400);
   }
   if (bytes.length > maxBytes) {
-    throw new PlazaError('payload_too_large', `body of ${bytes.length} bytes exceeds the limit of ${maxBytes}`, 413);
+    throw new PlazaError(
+      'payload_too_large',
+      `body of ${bytes.length} bytes exceeds the limit of ${maxBytes}`,
+      413,
+    );
   }
   let text: string;
   try {
@@ -38,7 +42,8 @@ export function decodeJsonBody(raw: Buffer, encoding: string | undefined, maxByt
   } catch {
     throw new PlazaError('invalid_utf8', 'body is not valid UTF-8', 400);
   }
-  if (text.trim() === '') throw new PlazaError('empty_body', 'request body is empty; send a JSON object', 400);
+  if (text.trim() === '')
+    throw new PlazaError('empty_body', 'request body is empty; send a JSON object', 400);
   try {
     return JSON.parse(text);
   } catch (e) {

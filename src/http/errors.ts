@@ -4,7 +4,10 @@ import { isPlazaError, PlazaError } from '../core/errors.js';
 /** Fastify's own errors (body limits, media types, schema validation) mapped to Plaza's codes. */
 const fastifyCodes: Record<string, [string, string?]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send the body as application/json (or text/plain for beacons)'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'unsupported_media_type',
+    'send the body as application/json (or text/plain for beacons)',
+  ],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['empty_body', 'request body is empty; send a JSON object'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_content_length'],
   FST_ERR_VALIDATION: ['invalid_request'],
@@ -18,9 +21,14 @@ export function toPlazaError(err: unknown): PlazaError {
   if (fe?.statusCode && fe.statusCode < 500) {
     return new PlazaError('bad_request', fe.message, fe.statusCode);
   }
-  return new PlazaError('internal_error', 'internal error; the request id in this answer locates it in the logs', 500, {
-    cause: err,
-  });
+  return new PlazaError(
+    'internal_error',
+    'internal error; the request id in this answer locates it in the logs',
+    500,
+    {
+      cause: err,
+    },
+  );
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { registerJsonParsers } from './body.js';
@@ -21,7 +21,8 @@ const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.logger,
-    disableRequestLogging: true,
+    // Request lines are written by our onResponse hook (one line, with the route's metrics labels).
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: o.trustProxyHops > 0 ? (_address: string, hop: number) => hop < o.trustProxyHops : false,
     bodyLimit: o.maxBodyBytes,
     // A caller's id is kept so one request can be followed across services; otherwise one is made.
@@ -36,7 +37,10 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}; see /docs` },
+      error: {
+        code: 'not_found',
+        message: `no route ${request.method} ${request.url.split('?')[0]}; see /docs`,
+      },
       request_id: request.id,
     }),
   );
@@ -52,7 +56,11 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
     if (status >= 400) o.metrics.errors.inc({ route, code: String(status) });
     const level = status >= 500 ? 'error' : route.startsWith('/v1/') && status < 400 ? 'debug' : 'info';
     request.log[level](
-      { req: { method: request.method, url: request.url, ip: request.ip }, status, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        req: { method: request.method, url: request.url, ip: request.ip },
+        status,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request',
     );
   });

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /** Structured JSON logs on stdout; one logger per process, children per module. */
 export function createLogger(level: string, name = 'plaza'): Logger {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { defaultProjectSettings, type ProjectSettings } from '../collector/types.js';
 import { PlazaError } from '../core/errors.js';
 import type { StateStore } from '../ports/state.js';
-import { defaultProjectSettings, type ProjectSettings } from '../collector/types.js';
 
 export interface Project {
   id: string;
@@ -82,7 +82,9 @@ export class Projects {
   }
 
   async list(): Promise<Project[]> {
-    const rows = await this.state.query<ProjectRow>('SELECT id, name, settings, created_at FROM projects ORDER BY id');
+    const rows = await this.state.query<ProjectRow>(
+      'SELECT id, name, settings, created_at FROM projects ORDER BY id',
+    );
     return rows.map(toProject);
   }
 
@@ -100,7 +102,12 @@ export class Projects {
 
   async get(id: string): Promise<Project> {
     const p = await this.find(id);
-    if (!p) throw new PlazaError('project_not_found', `no project "${id}"; create it with \`plaza projects create ${id}\``, 404);
+    if (!p)
+      throw new PlazaError(
+        'project_not_found',
+        `no project "${id}"; create it with \`plaza projects create ${id}\``,
+        404,
+      );
     return p;
   }
 

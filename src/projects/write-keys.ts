@@ -51,7 +51,8 @@ export class WriteKeys {
   ) {}
 
   async create(projectId: string, name: string): Promise<{ key: WriteKey; secret: string }> {
-    if (name.trim() === '') throw new PlazaError('invalid_key_name', 'a write key needs a non-empty name', 400);
+    if (name.trim() === '')
+      throw new PlazaError('invalid_key_name', 'a write key needs a non-empty name', 400);
     const secret = `pk_${randomBytes(24).toString('base64url')}`;
     const id = `key_${randomBytes(8).toString('hex')}`;
     const rows = await this.state.query<KeyRow>(

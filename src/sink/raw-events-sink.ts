@@ -13,7 +13,11 @@ export const rawEventsGroup = 'raw-events-sink';
  * log position, and at start the sink resumes after the highest position the table already holds, so a
  * crash between inserting and committing offsets never inserts a batch twice.
  */
-export async function startRawEventsSink(log: EventLog, warehouse: Warehouse, logger: Logger): Promise<ConsumerLoop> {
+export async function startRawEventsSink(
+  log: EventLog,
+  warehouse: Warehouse,
+  logger: Logger,
+): Promise<ConsumerLoop> {
   await warehouse.ensureTable(rawEventsTable);
   return startConsumerLoop({
     log,

@@ -26,7 +26,8 @@ export function nextOffsets(records: StoredRecord[]): TopicPartitionOffset[] {
   for (const r of records) {
     const k = `${r.topic}\u0000${r.partition}`;
     const cur = next.get(k);
-    if (!cur || r.offset + 1 > cur.offset) next.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    if (!cur || r.offset + 1 > cur.offset)
+      next.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
   }
   return [...next.values()];
 }
@@ -45,7 +46,10 @@ export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<Consume
   const loop = (async () => {
     while (!stopping) {
       try {
-        const records = await consumer.poll({ maxRecords: o.maxRecords ?? 5000, timeoutMs: o.pollTimeoutMs ?? 200 });
+        const records = await consumer.poll({
+          maxRecords: o.maxRecords ?? 5000,
+          timeoutMs: o.pollTimeoutMs ?? 200,
+        });
         if (records.length === 0) continue;
         await o.handle(records);
         const offsets = nextOffsets(records);
@@ -56,7 +60,10 @@ export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<Consume
         if (stopping) break;
         failures++;
         const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9)) * (0.5 + Math.random() / 2);
-        o.logger.error({ err: e, group: o.group, failures, retryInMs: Math.round(delay) }, 'consumer batch failed');
+        o.logger.error(
+          { err: e, group: o.group, failures, retryInMs: Math.round(delay) },
+          'consumer batch failed',
+        );
         await new Promise((r) => setTimeout(r, delay));
         // Re-read from the last durable position: the failed batch is handled again (handlers are idempotent).
         await consumer.close().catch(() => {});
@@ -87,7 +94,8 @@ export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<Consume
           else committed.set(k, c);
         }
         if (pending.length === 0) return;
-        if (Date.now() > deadline) throw new Error(`consumer ${o.group} did not drain within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`consumer ${o.group} did not drain within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -92,7 +92,9 @@ export function keyValueContract(name: string, open: () => Promise<KeyValue>): v
       const p = uniqueName('kv');
       await assert.rejects(kv.set(`${p}:a`, 'x', { ttlMs: 0 }));
       await assert.rejects(kv.set(`${p}:a`, 'x', { ttlMs: 1.5 }));
-      assert.equal(await kv.get(`${p}:a`), null);
+      await assert.rejects(kv.incrBy(`${p}:n`, 1, 0));
+      await assert.rejects(kv.incrBy(`${p}:n`, 1, -5));
+      assert.deepEqual(await kv.mget([`${p}:a`, `${p}:n`]), [null, null]);
     });
 
     it('del removes existing keys of any type and counts them', async () => {

@@ -28,14 +28,29 @@ export interface TestPlaza {
 
 /** A real Plaza on a temp data directory (embedded stores), listening on a free loopback port. */
 export async function startPlaza(
-  o: { dataDir?: string; overrides?: ConfigInput; roles?: Role[]; projectId?: string; writeKey?: string } = {},
+  o: {
+    dataDir?: string;
+    overrides?: ConfigInput;
+    roles?: Role[];
+    projectId?: string;
+    writeKey?: string;
+  } = {},
 ): Promise<TestPlaza> {
   const dataDir = o.dataDir ?? tempDir();
   const config = loadConfig({
     env: {},
-    overrides: { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', ...(o.overrides ?? {}) } as ConfigInput,
+    overrides: {
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      ...(o.overrides ?? {}),
+    } as ConfigInput,
   });
-  const plaza = await createPlaza(config, { roles: o.roles ?? ['collector', 'worker'], logger: createLogger('silent') });
+  const plaza = await createPlaza(config, {
+    roles: o.roles ?? ['collector', 'worker'],
+    logger: createLogger('silent'),
+  });
   const { url } = await plaza.listen();
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(url + path, {
@@ -132,7 +147,10 @@ export function nativeEvent(over: Record<string, unknown> = {}): Record<string, 
 }
 
 /** Polls until fn returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -150,8 +168,12 @@ export interface ServerProcess {
 }
 
 /** `plaza up` as a child process (for kill -9 and signal tests); resolves once it logs that it is up. */
-export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [plazaBin, 'up', '--port', '0', '--data-dir', dataDir], {
+export async function spawnServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, plazaBin, 'up', '--port', '0', '--data-dir', dataDir], {
     env: { PATH: process.env.PATH ?? '', PLAZA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -171,7 +193,11 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
       } catch {}
     });
     exited.then(({ code, signal }) =>
-      reject(new Error(`plaza up exited (${code ?? signal}) before it was up:\n${stderr.join('')}\n${lines.join('\n')}`)),
+      reject(
+        new Error(
+          `plaza up exited (${code ?? signal}) before it was up:\n${stderr.join('')}\n${lines.join('\n')}`,
+        ),
+      ),
     );
   });
   return { child, url, lines, exited };

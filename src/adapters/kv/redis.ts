@@ -74,8 +74,10 @@ export class RedisKeyValue implements KeyValue {
     return this.run(() => this.client.del(keys));
   }
 
-  incrBy(key: string, by: number, ttlMs?: number): Promise<number> {
+  async incrBy(key: string, by: number, ttlMs?: number): Promise<number> {
     if (ttlMs === undefined) return this.run(() => this.client.incrby(key, by));
+    // PEXPIRE would take 0 or less as "delete now"; SET PX rejects it, and so does this, like the memory adapter.
+    if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new Error('ERR invalid expire time in set');
     return this.run(() => this.client.plazaIncrByTtl(key, by, ttlMs));
   }
 

@@ -42,7 +42,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
             properties: {
               id: { type: 'string', description: 'lowercase letters, digits, - and _' },
               name: { type: 'string', minLength: 1, maxLength: 200 },
-              settings: { type: 'object', description: 'ipMode, unknownEventPolicy, maxFutureMs, maxPastMs, timeZone' },
+              settings: {
+                type: 'object',
+                description: 'ipMode, unknownEventPolicy, maxFutureMs, maxPastMs, timeZone',
+              },
             },
           },
         },
@@ -68,7 +71,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       {
         schema: {
           tags: ['admin'],
-          summary: 'Change collection settings (ipMode, unknownEventPolicy, maxFutureMs, maxPastMs, timeZone)',
+          summary:
+            'Change collection settings (ipMode, unknownEventPolicy, maxFutureMs, maxPastMs, timeZone)',
           params: idParam,
           body: { type: 'object' },
         },
@@ -149,7 +153,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       },
     );
 
-    scope.post<{ Params: { id: string }; Body: { event_type: string; schema: Record<string, unknown>; description?: string } }>(
+    scope.post<{
+      Params: { id: string };
+      Body: { event_type: string; schema: Record<string, unknown>; description?: string };
+    }>(
       '/v1/admin/projects/:id/schemas',
       {
         schema: {
@@ -171,12 +178,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       async (request, reply) => {
         await deps.projects.get(request.params.id);
         const { event_type, schema, description } = request.body;
-        return reply.status(201).send(await deps.registry.register(request.params.id, event_type, schema, description));
+        return reply
+          .status(201)
+          .send(await deps.registry.register(request.params.id, event_type, schema, description));
       },
     );
 
     scope.get<{
-      Querystring: { project?: string; status?: DeadLetterStatus; kind?: string; limit?: number; before?: string };
+      Querystring: {
+        project?: string;
+        status?: DeadLetterStatus;
+        kind?: string;
+        limit?: number;
+        before?: string;
+      };
     }>(
       '/v1/admin/deadletters',
       {
@@ -201,7 +216,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         let before: { receivedAt: string; id: string } | undefined;
         if (q.before) {
           const [receivedAt, id] = Buffer.from(q.before, 'base64url').toString('utf8').split('|');
-          if (!receivedAt || !id) throw new PlazaError('invalid_cursor', 'before must be a next_cursor from a previous page', 400);
+          if (!receivedAt || !id)
+            throw new PlazaError('invalid_cursor', 'before must be a next_cursor from a previous page', 400);
           before = { receivedAt, id };
         }
         const items = await deps.deadLetters.list({
@@ -222,7 +238,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
 
     scope.get<{ Params: { id: string } }>(
       '/v1/admin/deadletters/:id',
-      { schema: { tags: ['dead letters'], summary: 'One dead letter with its payload and errors', params: idParam } },
+      {
+        schema: {
+          tags: ['dead letters'],
+          summary: 'One dead letter with its payload and errors',
+          params: idParam,
+        },
+      },
       async (request) => {
         const d = await deps.deadLetters.get(request.params.id);
         if (!d) throw new PlazaError('dead_letter_not_found', `no dead letter "${request.params.id}"`, 404);
@@ -252,7 +274,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         const b = request.body ?? {};
         let ids = b.ids ?? [];
         if (ids.length === 0) {
-          if (!b.project) throw new PlazaError('invalid_request', 'name dead letters by "ids", or a "project" to replay', 400);
+          if (!b.project)
+            throw new PlazaError(
+              'invalid_request',
+              'name dead letters by "ids", or a "project" to replay',
+              400,
+            );
           const list = await deps.deadLetters.list({
             projectId: b.project,
             status: 'new',

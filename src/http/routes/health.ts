@@ -13,10 +13,20 @@ export interface HealthDeps {
 }
 
 export async function consumerLag(log: EventLog, groups: HealthDeps['groups']) {
-  const out: { group: string; topic: string; partition: number; end: number; committed: number; lag: number }[] = [];
+  const out: {
+    group: string;
+    topic: string;
+    partition: number;
+    end: number;
+    committed: number;
+    lag: number;
+  }[] = [];
   for (const { group, topics } of groups) {
     for (const topic of topics) {
-      const [ends, committed] = await Promise.all([log.endOffsets(topic), log.committedOffsets(group, topic)]);
+      const [ends, committed] = await Promise.all([
+        log.endOffsets(topic),
+        log.committedOffsets(group, topic),
+      ]);
       ends.forEach((end, partition) => {
         const c = committed[partition] ?? 0;
         out.push({ group, topic, partition, end, committed: c, lag: Math.max(0, end - c) });
@@ -60,7 +70,10 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' }, logLevel: 'warn' },
     async (_request, reply) => {
       for (const l of await consumerLag(deps.log, deps.groups)) {
-        deps.metrics.consumerLag.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
+        deps.metrics.consumerLag.set(
+          { group: l.group, topic: l.topic, partition: String(l.partition) },
+          l.lag,
+        );
       }
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     },

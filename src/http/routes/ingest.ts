@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Collector, IngestItem, IngestOutcome } from '../../collector/collector.js';
 import { mergeBatchContext } from '../../collector/normalize/segment.js';
@@ -21,7 +22,9 @@ export interface IngestRouteDeps {
 }
 
 const segmentTypes: SegmentType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const collectPaths = new Set(['/v1/events', '/v1/batch', '/v1/b', ...segmentTypes.map((t) => `/v1/${t}`)]);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // The ingest routes validate bodies themselves (invalid events become dead letters, not 400s from a schema),
 // so their schemas are documentation only.
@@ -44,7 +47,11 @@ const ingestResponse = {
             type: 'array',
             items: {
               type: 'object',
-              properties: { kind: { type: 'string' }, pointer: { type: 'string' }, message: { type: 'string' } },
+              properties: {
+                kind: { type: 'string' },
+                pointer: { type: 'string' },
+                message: { type: 'string' },
+              },
             },
           },
         },
@@ -100,6 +107,20 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
   }
 
   app.register(async (scope) => {
+    // Sites send from their own origins; a write key is public by design (it sits in the page), so any
+    // origin may send. Retry-After is exposed so the browser tracker can honour it.
+    // (The plugin's preflight route answers every path, so the delegator keeps other APIs closed to browsers.)
+    const open = {
+      origin: '*',
+      methods: ['POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 86_400,
+    };
+    await scope.register(cors, {
+      delegator: (req, cb) =>
+        cb(null, collectPaths.has((req.url ?? '').split('?')[0]!) ? open : { origin: false }),
+    });
     scope.setValidatorCompiler(docsOnly);
     // A request whose body could not be parsed is still kept as a dead letter when its key is valid:
     // the sender's bug is then visible in Plaza instead of only in the sender's logs.
@@ -137,7 +158,12 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       },
       async (request, reply) => {
         const body = request.body;
-        if (!isObject(body)) throw new PlazaError('invalid_body', 'body must be a JSON object: an event or {"events": [...]}', 400);
+        if (!isObject(body))
+          throw new PlazaError(
+            'invalid_body',
+            'body must be a JSON object: an event or {"events": [...]}',
+            400,
+          );
         const batch = 'events' in body;
         if (batch && !Array.isArray(body.events)) {
           throw new PlazaError('invalid_body', '"events" must be an array of events', 400);
@@ -165,9 +191,14 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
         },
         async (request, reply) => {
           const body = request.body;
-          if (!isObject(body)) throw new PlazaError('invalid_body', `body must be a JSON object (a Segment ${type} call)`, 400);
+          if (!isObject(body))
+            throw new PlazaError('invalid_body', `body must be a JSON object (a Segment ${type} call)`, 400);
           const ctx = await contextOf(request, body.sentAt);
-          const outcome = await deps.collector.ingest([{ raw: body, shape: 'segment', segmentType: type }], ctx, request.id);
+          const outcome = await deps.collector.ingest(
+            [{ raw: body, shape: 'segment', segmentType: type }],
+            ctx,
+            request.id,
+          );
           return answer(reply, request, outcome, true);
         },
       );
@@ -176,7 +207,11 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
     const batchHandler = async (request: FastifyRequest, reply: FastifyReply) => {
       const body = request.body;
       if (!isObject(body) || !Array.isArray(body.batch)) {
-        throw new PlazaError('invalid_body', 'body must be a JSON object with a "batch" array (Segment batch call)', 400);
+        throw new PlazaError(
+          'invalid_body',
+          'body must be a JSON object with a "batch" array (Segment batch call)',
+          400,
+        );
       }
       checkBatchSize(body.batch.length);
       const ctx = await contextOf(request, body.sentAt);

@@ -1,13 +1,13 @@
 import {
   BIGINT,
   BOOLEAN,
+  DOUBLE,
   type DuckDBDateValue,
   DuckDBTimestampValue,
   type DuckDBType,
   DuckDBTypeId,
   type DuckDBValue,
   type DuckDBValueConverter,
-  DOUBLE,
   HUGEINT,
   INTEGER,
   JSDuckDBValueConverter,
@@ -40,7 +40,8 @@ export const plazaValueConverter: DuckDBValueConverter<unknown> = (value, type, 
     case DuckDBTypeId.VARCHAR:
       return type.alias === 'JSON' ? JSON.parse(value as string) : value;
     default:
-      return JSDuckDBValueConverter(value, type, converter as DuckDBValueConverter<unknown>);
+      // Recursing through plazaValueConverter keeps these rules inside lists and structs.
+      return (JSDuckDBValueConverter as DuckDBValueConverter<unknown>)(value, type, converter);
   }
 };
 
@@ -52,7 +53,8 @@ const int64Max = 2n ** 63n - 1n;
 
 export const isInt64 = (n: bigint): boolean => n >= int64Min && n <= int64Max;
 
-export const timestampValue = (ms: number): DuckDBTimestampValue => new DuckDBTimestampValue(BigInt(ms) * 1000n);
+export const timestampValue = (ms: number): DuckDBTimestampValue =>
+  new DuckDBTimestampValue(BigInt(ms) * 1000n);
 
 /**
  * Query parameters: strings, numbers, bigints, booleans, Date (as TIMESTAMP) and null bind as themselves;
@@ -94,4 +96,8 @@ function toParam(p: unknown, index: number): [DuckDBValue, DuckDBType] {
 }
 
 const badParam = (index: number, what: string) =>
-  new PlazaError('warehouse_invalid_param', `Query parameter $${index + 1} is ${what}, which cannot be bound`, 400);
+  new PlazaError(
+    'warehouse_invalid_param',
+    `Query parameter $${index + 1} is ${what}, which cannot be bound`,
+    400,
+  );

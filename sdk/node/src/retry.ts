@@ -1,0 +1,15 @@
+/** Exponential backoff with full jitter: a uniformly random wait up to min(cap, base·2^attempt). */
+export const backoffMs = (attempt: number, baseMs: number, capMs: number): number =>
+  Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+
+/** Retry-After as delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const s = Number(header);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const t = Date.parse(header);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+/** Statuses worth repeating: the server may do better later. 429 comes with Retry-After. */
+export const isRetryable = (status: number): boolean => status === 408 || status === 429 || status >= 500;

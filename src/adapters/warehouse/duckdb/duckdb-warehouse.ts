@@ -1,0 +1,245 @@
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+} from '@duckdb/node-api';
+import { isPlazaError, PlazaError } from '../../../core/errors.js';
+import type { ColumnDef, ColumnType, Row, TableDef, Warehouse } from '../../../ports/warehouse.js';
+import { appendRows } from './duckdb-append.js';
+import { duckDbDialect } from './duckdb-dialect.js';
+import { ConnectionPool } from './duckdb-pool.js';
+import { plazaValueConverter, toParams } from './duckdb-values.js';
+
+export interface DuckDbWarehouseOptions {
+  /** DuckDB worker threads (default: DuckDB's, the number of cores). */
+  threads?: number;
+  /** e.g. '1GB' (default: DuckDB's, 80% of RAM). */
+  memoryLimit?: string;
+  /** Connections lent to concurrent operations (default 4). */
+  connections?: number;
+}
+
+/** Rows appended between yields to the event loop, so a large insert does not stall HTTP handling. */
+const appendSlice = 4096;
+
+/**
+ * The embedded warehouse: one DuckDB database file (or memory). Values read back follow the rules in
+ * duckdb-values.ts; timestamps are stored as TIMESTAMP holding UTC (see duckdb-dialect.ts), and the
+ * database's TimeZone is pinned to UTC so that casts from TIMESTAMPTZ (now(), literals with offsets) agree.
+ */
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = duckDbDialect;
+  /** Tables registered through ensureTable: their definitions give the appender its column order and types. */
+  private readonly registered = new Map<string, ColumnDef[]>();
+  /** Tables inserted into without registration, described from information_schema. */
+  private readonly described = new Map<string, ColumnDef[]>();
+  /** DDL from two connections at once can fail with a catalog write-write conflict, so it goes one at a time. */
+  private ddl: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly pool: ConnectionPool,
+  ) {}
+
+  static async open(
+    path: string | ':memory:',
+    options: DuckDbWarehouseOptions = {},
+  ): Promise<DuckDbWarehouse> {
+    const config: Record<string, string> = {};
+    if (options.threads !== undefined) config['threads'] = String(options.threads);
+    if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (e) {
+      throw new PlazaError(
+        'warehouse_open_failed',
+        `Cannot open the DuckDB warehouse at ${path}: ${messageOf(e)}`,
+        500,
+        { cause: e },
+      );
+    }
+    const warehouse = new DuckDbWarehouse(instance, new ConnectionPool(instance, options.connections ?? 4));
+    // TimeZone needs the ICU extension; without it DuckDB already treats TIMESTAMPTZ as UTC.
+    await warehouse.pool.use((c) => c.run(`SET GLOBAL TimeZone = 'UTC'`)).catch(() => undefined);
+    return warehouse;
+  }
+
+  async ensureTable(table: TableDef): Promise<void> {
+    await this.serialDdl(async (c) => {
+      await c.run(this.dialect.createTable(table));
+      const existing = await describeTable(c, table.name);
+      const want = table.columns.map((col) => col.name);
+      const have = (existing ?? []).map((col) => col.name);
+      if (want.join('\u0000') !== have.join('\u0000')) {
+        throw new PlazaError(
+          'warehouse_table_mismatch',
+          `Warehouse table ${table.name} exists with columns (${have.join(', ')}) but Plaza expects ` +
+            `(${want.join(', ')}); migrate or drop the table`,
+          500,
+        );
+      }
+    });
+    this.registered.set(table.name, table.columns);
+    this.described.delete(table.name);
+  }
+
+  async insert(table: string, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.assertOpen();
+    await this.pool.use(async (c) => {
+      const columns = await this.columnsOf(c, table);
+      await run(c, 'BEGIN TRANSACTION');
+      let appender: DuckDBAppender | undefined;
+      try {
+        appender = await c.createAppender(table);
+        if (appender.columnCount !== columns.length) {
+          throw new PlazaError(
+            'warehouse_table_mismatch',
+            `Warehouse table ${table} has ${appender.columnCount} columns but Plaza knows ${columns.length}`,
+            500,
+          );
+        }
+        for (let from = 0; from < rows.length; from += appendSlice) {
+          if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+          appendRows(appender, table, columns, rows, from, Math.min(rows.length, from + appendSlice));
+        }
+        // Closing flushes; flushed rows become visible to others only at COMMIT, so a batch is all or nothing.
+        const done = appender;
+        appender = undefined;
+        done.closeSync();
+        await run(c, 'COMMIT');
+      } catch (e) {
+        try {
+          appender?.clear();
+          appender?.closeSync();
+        } catch {
+          // The rollback below discards whatever the appender managed to flush.
+        }
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw toPlazaError(e);
+      }
+    });
+  }
+
+  async query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    this.assertOpen();
+    const { values, types } = toParams(params);
+    return this.pool.use(async (c) => {
+      try {
+        const reader =
+          values.length > 0 ? await c.runAndReadAll(sql, values, types) : await c.runAndReadAll(sql);
+        return toRowObjects(reader) as T[];
+      } catch (e) {
+        throw toPlazaError(e);
+      }
+    });
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.serialDdl((c) => run(c, sql));
+    // The statements may have altered any table this adapter described earlier.
+    this.described.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ddl.catch(() => undefined);
+    await this.pool.drain();
+    try {
+      await this.pool.use((c) => run(c, 'CHECKPOINT'));
+    } finally {
+      this.pool.closeAll();
+      this.instance.closeSync();
+    }
+  }
+
+  private async serialDdl(fn: (c: DuckDBConnection) => Promise<unknown>): Promise<void> {
+    this.assertOpen();
+    const next = this.ddl.catch(() => undefined).then(() => this.pool.use(fn));
+    this.ddl = next;
+    await next;
+  }
+
+  private async columnsOf(c: DuckDBConnection, table: string): Promise<readonly ColumnDef[]> {
+    const known = this.registered.get(table) ?? this.described.get(table);
+    if (known) return known;
+    const columns = await describeTable(c, table);
+    if (!columns) {
+      throw new PlazaError('warehouse_unknown_table', `Warehouse table ${table} does not exist`, 500);
+    }
+    this.described.set(table, columns);
+    return columns;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PlazaError('warehouse_closed', 'The warehouse has been closed', 503);
+  }
+}
+
+/**
+ * Converted with the result's column types rather than the data chunks' (what the reader's own row-object
+ * helpers use): only the former carry the JSON alias that says a VARCHAR is JSON.
+ */
+function toRowObjects(reader: DuckDBResultReader): Row[] {
+  const names = reader.deduplicatedColumnNames();
+  const types = reader.columnTypes();
+  return reader.getRows().map((values) => {
+    const row: Row = {};
+    for (let c = 0; c < names.length; c++) {
+      row[names[c]!] = plazaValueConverter(values[c] ?? null, types[c]!, plazaValueConverter);
+    }
+    return row;
+  });
+}
+
+/** The table's columns in storage order, or undefined when it does not exist. */
+async function describeTable(c: DuckDBConnection, table: string): Promise<ColumnDef[] | undefined> {
+  const reader = await c.runAndReadAll(
+    `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  const rows = reader.getRowObjectsJS() as { column_name: string; data_type: string; is_nullable: string }[];
+  if (rows.length === 0) return undefined;
+  return rows.map((r) => ({
+    name: r.column_name,
+    type: columnTypeOf(table, r.column_name, r.data_type),
+    nullable: r.is_nullable === 'YES',
+  }));
+}
+
+function columnTypeOf(table: string, column: string, dataType: string): ColumnType {
+  const t = dataType.toUpperCase();
+  if (t === 'VARCHAR' || t === 'UUID' || t.startsWith('ENUM')) return 'string';
+  if (t === 'JSON') return 'json';
+  if (/^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/.test(t)) return 'int64';
+  if (t === 'DOUBLE' || t === 'FLOAT' || t.startsWith('DECIMAL')) return 'float64';
+  if (t === 'BOOLEAN') return 'bool';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  if (t === 'DATE') return 'date';
+  throw new PlazaError(
+    'warehouse_unsupported_column',
+    `Cannot insert into ${table}: column ${column} has type ${dataType}, which the warehouse port does not write`,
+    500,
+  );
+}
+
+async function run(c: DuckDBConnection, sql: string): Promise<void> {
+  try {
+    await c.run(sql);
+  } catch (e) {
+    throw toPlazaError(e);
+  }
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Engine errors become one PlazaError code, keeping DuckDB's message (it names the table, column or syntax). */
+function toPlazaError(e: unknown): PlazaError {
+  if (isPlazaError(e)) return e;
+  return new PlazaError('warehouse_error', `DuckDB: ${messageOf(e)}`, 500, { cause: e });
+}
