@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { plazaBin, spawnServer, tempDir } from './helpers/plaza.js';
+import { eventually, nativeEvent, plazaBin, post, spawnServer, tempDir } from './helpers/plaza.js';
 
 function plaza(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [plazaBin, ...args], {
@@ -60,6 +62,85 @@ describe('plaza command', () => {
       const missing = plaza(['--data-dir', dataDir, 'keys', 'list', '--project', 'nope']);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /no project "nope"/);
+    } finally {
+      server.child.kill('SIGTERM');
+      assert.equal((await server.exited).code, 0);
+    }
+  });
+
+  it('registers schemas, lists and replays dead letters from the command line', async () => {
+    const dataDir = tempDir();
+    const key = JSON.parse(
+      plaza([
+        '--data-dir',
+        dataDir,
+        '--json',
+        'keys',
+        'create',
+        '--project',
+        'tiendi',
+        '--name',
+        'backend',
+        '--create-project',
+      ]).stdout,
+    );
+    const schemaFile = join(dataDir, 'coupon.json');
+    writeFileSync(
+      schemaFile,
+      JSON.stringify({ type: 'object', properties: { code: { type: 'string' } }, required: ['code'] }),
+    );
+    const reg = plaza([
+      '--data-dir',
+      dataDir,
+      'schemas',
+      'register',
+      'coupon_applied',
+      schemaFile,
+      '--project',
+      'tiendi',
+    ]);
+    assert.equal(reg.code, 0, reg.stderr);
+    assert.match(reg.stdout, /registered coupon_applied version 1/);
+
+    const server = await spawnServer(dataDir);
+    try {
+      const bad = nativeEvent({ event_type: 'coupon_applied', properties: { percent: 10 } });
+      const r = await post(server.url, '/v1/events', bad, { writeKey: key.secret });
+      assert.equal(r.status, 400);
+      const listed = await eventually(async () => {
+        const out = plaza(['--data-dir', dataDir, '--json', 'deadletters', 'list', '--project', 'tiendi']);
+        const list = JSON.parse(out.stdout).dead_letters;
+        return list.length === 1 ? list : null;
+      });
+      assert.equal(listed[0].errors[0].pointer, '/properties/code');
+      const shown = plaza(['--data-dir', dataDir, '--json', 'deadletters', 'show', listed[0].id]);
+      assert.equal(JSON.parse(JSON.parse(shown.stdout).payload).event_id, bad.event_id);
+
+      writeFileSync(schemaFile, JSON.stringify({ type: 'object', properties: { code: { type: 'string' } } }));
+      assert.equal(
+        plaza([
+          '--data-dir',
+          dataDir,
+          'schemas',
+          'register',
+          'coupon_applied',
+          schemaFile,
+          '--project',
+          'tiendi',
+        ]).code,
+        0,
+      );
+      const replay = plaza(['--data-dir', dataDir, 'deadletters', 'replay', '--project', 'tiendi']);
+      assert.equal(replay.code, 0, replay.stderr);
+      assert.match(replay.stdout, /replayed 1, duplicates 0, still invalid 0/);
+      const schemas = plaza(['--data-dir', dataDir, '--json', 'schemas', 'list', '--project', 'tiendi']);
+      const coupon = JSON.parse(schemas.stdout).filter(
+        (x: { eventType: string }) => x.eventType === 'coupon_applied',
+      );
+      assert.deepEqual(
+        coupon.map((x: { version: number }) => x.version),
+        [1, 2],
+      );
     } finally {
       server.child.kill('SIGTERM');
       assert.equal((await server.exited).code, 0);

@@ -149,7 +149,9 @@ describe('browser tracker in headless Chromium', () => {
     const [identify] = rec.ofType('identify');
     const [favorite] = rec.ofType('favorite');
     assert.equal(identify?.user_id, 'user_42');
-    assert.deepEqual(props(identify), { plan: 'pro' });
+    assert.deepEqual(identify?.traits, { plan: 'pro' }, 'traits travel top-level');
+    assert.deepEqual(props(identify), {});
+    assert.equal('traits' in favorite!, false, 'only identify carries traits');
     assert.equal(favorite?.user_id, 'user_42');
     assert.equal(favorite?.anonymous_id, view.anonymous_id);
     assert.equal(favorite?.session_id, view.session_id);

@@ -345,7 +345,9 @@ describe('Node client against a capture server', () => {
     assert.equal(identify!.event_type, 'identify');
     assert.equal(identify!.user_id, 'u_7');
     assert.equal(identify!.anonymous_id, 'a_7');
-    assert.deepEqual(identify!.properties, { plan: 'dealer_pro' });
+    assert.deepEqual(identify!.traits, { plan: 'dealer_pro' }, 'traits travel top-level');
+    assert.deepEqual(identify!.properties, {});
+    assert.equal('traits' in page!, false, 'only identify carries traits');
     assert.equal(page!.event_type, 'page_view');
     assert.equal(page!.event_id, '6f1c7a80-1b47-4b52-9d3a-1f0a1f0a1f0a');
     assert.equal(page!.timestamp, '2024-05-01T10:00:00.000Z');

@@ -151,9 +151,11 @@ async function measure(t: Target, rss: RssSampler, s: LoadScenario, drain: boole
   const progress =
     s.name === 'soak'
       ? setInterval(() => {
-          void t
-            .acceptedCounter()
-            .then((n) => console.log(`  soak: ${n ?? '?'} events accepted, RSS ${rss.last.toFixed(0)} MB`));
+          void Promise.all([t.acceptedCounter(), t.lag()]).then(([n, lag]) =>
+            console.log(
+              `  soak: ${fmt(n)} events accepted, ${fmt(lag)} not yet consumed, RSS ${rss.last.toFixed(0)} MB`,
+            ),
+          );
         }, 15_000)
       : null;
   const load = await drive(s);

@@ -79,8 +79,7 @@ export class Tracker {
   }
 
   track(eventType: string, properties?: Properties): void {
-    const cfg = this.cfg;
-    if (!cfg) {
+    if (!this.cfg) {
       this.early.push(['track', [eventType, properties]]);
       return;
     }
@@ -88,6 +87,11 @@ export class Tracker {
       this.warn('type', 'track: eventType must be a non-empty string');
       return;
     }
+    this.record(eventType, properties);
+  }
+
+  private record(eventType: string, properties?: Properties, traits?: Properties): void {
+    const cfg = this.cfg!;
     const now = Date.now();
     const e: NativeEvent = {
       event_id: uuid(),
@@ -99,6 +103,7 @@ export class Tracker {
       properties: { ...properties },
     };
     if (this.identity.userId !== null) e.user_id = this.identity.userId;
+    if (traits) e.traits = { ...traits };
     this.queue.push(e);
     if (this.queue.size >= cfg.flushAt) this.kick();
     else if (this.timer === undefined) {
@@ -121,7 +126,10 @@ export class Tracker {
     this.track('page_view', pageProperties(this.referrer, properties));
   }
 
-  /** Ties this visitor to a known user; this and later events carry user_id. */
+  /**
+   * Ties this visitor to a known user; this and later events carry user_id. Traits travel in the envelope's
+   * top-level `traits` (where Plaza keeps user attributes), not in properties.
+   */
   identify(userId: string, traits?: Properties): void {
     if (!this.cfg) {
       this.early.push(['identify', [userId, traits]]);
@@ -132,7 +140,7 @@ export class Tracker {
       return;
     }
     this.identity.setUser(String(userId));
-    this.track('identify', traits);
+    this.record('identify', undefined, traits ?? {});
   }
 
   /** Logout: forgets the user id and starts a new anonymous visitor and session. */

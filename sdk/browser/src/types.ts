@@ -41,6 +41,8 @@ export interface NativeEvent {
   session_id: string;
   context: EventContext;
   properties: Record<string, unknown>;
+  /** identify only: the user's attributes (email, plan...). */
+  traits?: Record<string, unknown>;
 }
 
 export type Properties = Record<string, unknown>;

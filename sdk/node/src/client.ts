@@ -107,10 +107,13 @@ export class PlazaClient {
     return this.enqueue(input, input.eventType, input.properties ?? {});
   }
 
-  /** An `identify` event: ties anonymousId (if given) to userId; traits travel as its properties. */
+  /**
+   * An `identify` event: ties anonymousId (if given) to userId. Traits travel in the envelope's top-level
+   * `traits`, where Plaza keeps user attributes; its properties stay empty.
+   */
   identify(input: IdentifyInput): boolean {
     if (!input?.userId) throw new TypeError('identify: userId is required');
-    return this.enqueue(input, 'identify', input.traits ?? {});
+    return this.enqueue(input, 'identify', {}, input.traits ?? {});
   }
 
   /** A `page_view` sent from the server (server-rendered pages, proxies). */
@@ -177,7 +180,12 @@ export class PlazaClient {
     };
   }
 
-  private enqueue(input: TrackInput | IdentifyInput | PageInput, eventType: string, properties: Properties) {
+  private enqueue(
+    input: TrackInput | IdentifyInput | PageInput,
+    eventType: string,
+    properties: Properties,
+    traits?: Properties,
+  ) {
     if (this.closed) throw new Error('PlazaClient is closed');
     if (!input.userId && !input.anonymousId)
       throw new TypeError(`${eventType}: userId or anonymousId is required`);
@@ -199,6 +207,7 @@ export class PlazaClient {
       listing_id: input.listingId,
       context: input.context ? { ...input.context, library: LIBRARY } : this.sharedContext,
       properties,
+      traits,
     };
     const cfg = this.cfg;
     this.open.push(event);

@@ -63,6 +63,7 @@ export interface TrackInput extends Common {
 
 export interface IdentifyInput extends Common {
   userId: string;
+  /** The user's attributes (email, plan...), sent as the event's top-level `traits`. */
   traits?: Properties;
 }
 
@@ -87,6 +88,8 @@ export interface NativeEvent {
   listing_id: string | undefined;
   context: Properties;
   properties: Properties;
+  /** identify only: the user's attributes. */
+  traits: Properties | undefined;
 }
 
 /** Counters since the client was created. */
