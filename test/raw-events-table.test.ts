@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DuckDbWarehouse } from '../src/adapters/warehouse/duckdb/duckdb-warehouse.js';
+import { encodeEvent } from '../src/collector/collector.js';
 import type { PlazaEvent } from '../src/core/envelope.js';
+import { rawEventLine, rawEventsLoadSql } from '../src/warehouse/raw-events-load.js';
 import { fromRawEventRow, rawEventsTable, toRawEventRow } from '../src/warehouse/raw-events-table.js';
 
 const listingViewed: PlazaEvent = {
@@ -167,5 +169,46 @@ describe('raw_events table', () => {
         { log_topic: 'user-events', log_partition: 2, next: 101 },
       ],
     );
+  });
+});
+
+describe('raw_events bulk load from log JSON', () => {
+  it('loads exactly the rows the row mapping produces, for every column', async () => {
+    const viaRows = await DuckDbWarehouse.open(':memory:');
+    const viaJson = await DuckDbWarehouse.open(':memory:');
+    try {
+      const events = [listingViewed, segmentIdentify, noLibrary];
+      await viaRows.ensureTable(rawEventsTable);
+      await viaJson.ensureTable(rawEventsTable);
+      await viaRows.insert(
+        'raw_events',
+        events.map((e, i) => toRawEventRow(e, 'user-events', 1, 100 + i)),
+      );
+      await viaJson.loadJsonLines(
+        events.map((e, i) => rawEventLine('user-events', 1, 100 + i, encodeEvent(e))),
+        rawEventsLoadSql(viaJson.dialect),
+      );
+      const sql = 'SELECT * FROM raw_events ORDER BY log_offset';
+      const [a, b] = [await viaRows.query(sql), await viaJson.query(sql)];
+      assert.equal(b.length, 3);
+      assert.deepEqual(b, a);
+      assert.deepEqual(b.map(fromRawEventRow), events);
+    } finally {
+      await viaRows.close();
+      await viaJson.close();
+    }
+  });
+
+  it('loads all lines or none', async () => {
+    const wh = await DuckDbWarehouse.open(':memory:');
+    try {
+      await wh.ensureTable(rawEventsTable);
+      const good = rawEventLine('user-events', 0, 1, encodeEvent(listingViewed));
+      const broken = rawEventLine('user-events', 0, 2, new TextEncoder().encode('{"event_id": '));
+      await assert.rejects(wh.loadJsonLines([good, broken], rawEventsLoadSql(wh.dialect)));
+      assert.equal((await wh.query<{ n: number }>('SELECT count(*) AS n FROM raw_events'))[0]!.n, 0);
+    } finally {
+      await wh.close();
+    }
   });
 });

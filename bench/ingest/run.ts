@@ -20,6 +20,7 @@ import type { LoadResult, LoadScenario } from './load.js';
 import { cpuSeconds, hwmMb, machineBusySeconds, RssSampler, rssMb } from './proc.js';
 import { round } from './stats.js';
 import {
+  type MemoryBreakdown,
   removeDataDir,
   repoRoot,
   type StartOptions,
@@ -83,6 +84,8 @@ export interface ScenarioReport {
   /** Seconds after the load stopped until every consumer group had read everything (Plaza). */
   drainSeconds: number | null;
   rssAfterDrainMb: number | null;
+  /** Plaza's heap and external memory when the load stopped (from its /metrics). */
+  memoryAtEnd: MemoryBreakdown | null;
   /** Events the server counted as accepted during the scenario (Plaza's /metrics). */
   serverAccepted: number | null;
   accountingOk: boolean;
@@ -169,6 +172,7 @@ async function measure(t: Target, rss: RssSampler, s: LoadScenario, drain: boole
   const other = machineBusySeconds() - machine0 - cpu - load.loadCpuSeconds;
   const peakRssMb = round(rss.peakMb(), 1);
   const rssAtEndMb = round(rss.last, 1);
+  const memoryAtEnd = await t.memory().catch(() => null);
   const drainSeconds = drain ? await waitForDrain(t) : null;
   const rssAfterDrainMb = drainSeconds !== null ? round(rssMb(t.pid), 1) : null;
   const accepted1 = await t.acceptedCounter();
@@ -182,6 +186,7 @@ async function measure(t: Target, rss: RssSampler, s: LoadScenario, drain: boole
     rssAtEndMb,
     drainSeconds,
     rssAfterDrainMb,
+    memoryAtEnd,
     serverAccepted,
     accountingOk: ok,
     accountingNote: note,
@@ -397,7 +402,10 @@ async function main(): Promise<void> {
     'RSS < 500 MB after 10 million events',
     targetsMet.rssUnder500MbAfter10M,
     soak
-      ? `${soak.rssAtEndMb} MB at the end, ${soak.rssAfterDrainMb ?? '–'} MB after drain, peak ${soak.peakRssMb} MB`
+      ? `${soak.rssAtEndMb} MB at the end, ${soak.rssAfterDrainMb ?? '–'} MB after drain, peak ${soak.peakRssMb} MB` +
+          (soak.memoryAtEnd
+            ? `; at the end V8 heap ${soak.memoryAtEnd.heapTotalMb} MB, external ${soak.memoryAtEnd.externalMb} MB`
+            : '')
       : '',
   );
   line('accounting: every event sent accepted once, no errors', targetsMet.accounting, '');

@@ -23,11 +23,20 @@ export interface Target {
   authorization: string | null;
   /** Events the server itself counts as accepted (Plaza's /metrics), or null when it does not count. */
   acceptedCounter(): Promise<number | null>;
+  /** The server's own view of its memory (Plaza's /metrics: V8 heap and memory outside it), or null. */
+  memory(): Promise<MemoryBreakdown | null>;
   /** Events appended but not yet consumed by every consumer group, or null when not applicable. */
   lag(): Promise<number | null>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with how long the shutdown took. */
   stop(graceMs?: number): Promise<{ seconds: number; code: number | null; signal: string | null }>;
   dataDir: string | null;
+}
+
+export interface MemoryBreakdown {
+  heapUsedMb: number;
+  heapTotalMb: number;
+  /** Buffers, typed arrays and WebAssembly memories held by JS objects (PGlite's heap is one). */
+  externalMb: number;
 }
 
 export interface StartOptions {
@@ -103,13 +112,14 @@ export async function startBaseline(o: StartOptions): Promise<Target> {
     startedAt,
     authorization: null,
     acceptedCounter: async () => null,
+    memory: async () => null,
     lag: async () => null,
     stop: stopper(child, exited),
     dataDir: null,
   };
 }
 
-/** Sum of a Prometheus counter over all its label sets. */
+/** Sum of a Prometheus counter or gauge over all its label sets. */
 function counterSum(text: string, name: string): number | null {
   let sum: number | null = null;
   for (const line of text.split('\n')) {
@@ -162,6 +172,17 @@ export async function startPlaza(o: StartOptions): Promise<Target> {
     async acceptedCounter() {
       const res = await fetch(`${url}/metrics`);
       return res.ok ? counterSum(await res.text(), 'plaza_events_accepted_total') : null;
+    },
+    async memory() {
+      const res = await fetch(`${url}/metrics`);
+      if (!res.ok) return null;
+      const text = await res.text();
+      const mb = (name: string) => Math.round(((counterSum(text, name) ?? 0) / 2 ** 20) * 10) / 10;
+      return {
+        heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+        heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+        externalMb: mb('nodejs_external_memory_bytes'),
+      };
     },
     async lag() {
       const res = await fetch(`${url}/v1/health/ingestion`);

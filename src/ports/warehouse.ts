@@ -33,6 +33,13 @@ export interface Warehouse {
   ensureTable(table: TableDef): Promise<void>;
   /** Bulk insert; values are JS numbers/bigints/strings/booleans/Date/null; json columns take objects. */
   insert(table: string, rows: Row[]): Promise<void>;
+  /**
+   * Bulk load through the engine's own JSON reader, so rows are never parsed or converted in JS (the event
+   * log already holds them as JSON). `insertSql` gets the engine's source expression for the lines (DuckDB:
+   * a quoted file path for read_json) and returns one INSERT … SELECT statement, built by the concept's
+   * dialect module. Atomic: all lines or none.
+   */
+  loadJsonLines(lines: Uint8Array[], insertSql: (source: string) => string): Promise<void>;
   /** Positional parameters written as $1, $2, ... */
   query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { decodeEvent } from '../collector/collector.js';
 import { eventTopics } from '../collector/topics.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { type ConsumerLoop, startConsumerLoop } from '../stream/consumer-loop.js';
-import { rawEventsTable, toRawEventRow } from '../warehouse/raw-events-table.js';
+import { rawEventLine, rawEventsLoadSql } from '../warehouse/raw-events-load.js';
+import { rawEventsTable } from '../warehouse/raw-events-table.js';
 
 export const rawEventsGroup = 'raw-events-sink';
 
@@ -19,6 +19,7 @@ export async function startRawEventsSink(
   logger: Logger,
 ): Promise<ConsumerLoop> {
   await warehouse.ensureTable(rawEventsTable);
+  const loadSql = rawEventsLoadSql(warehouse.dialect);
   return startConsumerLoop({
     log,
     group: rawEventsGroup,
@@ -39,10 +40,11 @@ export async function startRawEventsSink(
         }
       }
     },
+    // The log already holds each event as JSON: the warehouse's own JSON reader loads it, no parsing in JS.
     handle: (records) =>
-      warehouse.insert(
-        rawEventsTable.name,
-        records.map((r) => toRawEventRow(decodeEvent(r.value), r.topic, r.partition, r.offset)),
+      warehouse.loadJsonLines(
+        records.map((r) => rawEventLine(r.topic, r.partition, r.offset, r.value)),
+        loadSql,
       ),
   });
 }

@@ -1,3 +1,6 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -20,6 +23,9 @@ export interface DuckDbWarehouseOptions {
   connections?: number;
 }
 
+const newline = new Uint8Array([10]);
+let loadSeq = 0;
+
 /** Rows appended between yields to the event loop, so a large insert does not stall HTTP handling. */
 const appendSlice = 4096;
 
@@ -41,6 +47,8 @@ export class DuckDbWarehouse implements Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly pool: ConnectionPool,
+    /** Where loadJsonLines stages its files: beside the database file, or the OS temp dir for :memory:. */
+    private readonly scratchDir: string,
   ) {}
 
   static async open(
@@ -61,7 +69,12 @@ export class DuckDbWarehouse implements Warehouse {
         { cause: e },
       );
     }
-    const warehouse = new DuckDbWarehouse(instance, new ConnectionPool(instance, options.connections ?? 4));
+    const scratch = path === ':memory:' ? tmpdir() : dirname(path);
+    const warehouse = new DuckDbWarehouse(
+      instance,
+      new ConnectionPool(instance, options.connections ?? 4),
+      scratch,
+    );
     // TimeZone needs the ICU extension; without it DuckDB already treats TIMESTAMPTZ as UTC.
     await warehouse.pool.use((c) => c.run(`SET GLOBAL TimeZone = 'UTC'`)).catch(() => undefined);
     return warehouse;
@@ -122,6 +135,26 @@ export class DuckDbWarehouse implements Warehouse {
         throw toPlazaError(e);
       }
     });
+  }
+
+  async loadJsonLines(lines: Uint8Array[], insertSql: (source: string) => string): Promise<void> {
+    this.assertOpen();
+    if (lines.length === 0) return;
+    const file = join(this.scratchDir, `plaza-load-${process.pid}-${++loadSeq}.ndjson`);
+    const parts: Uint8Array[] = [];
+    for (const line of lines) parts.push(line, newline);
+    await writeFile(file, Buffer.concat(parts));
+    try {
+      await this.pool.use(async (c) => {
+        try {
+          await c.run(insertSql(`'${file.replaceAll("'", "''")}'`));
+        } catch (e) {
+          throw toPlazaError(e);
+        }
+      });
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   async query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
