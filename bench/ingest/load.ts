@@ -58,6 +58,8 @@ export interface LoadResult {
   requestsPerSecond: number;
   eventsPerSecond: number;
   latencyMs: LatencySummary;
+  /** Worst latency in each second of the run, ms. */
+  maxLatencyPerSecondMs: number[];
   meanRequestBytes: number;
   loadCpuSeconds: number;
 }
@@ -223,6 +225,7 @@ export async function runScenario(s: LoadScenario): Promise<LoadResult> {
     requestsPerSecond: Math.round(t.ok / elapsed),
     eventsPerSecond: Math.round(eventsSent / elapsed),
     latencyMs: lat.summary(),
+    maxLatencyPerSecondMs: lat.maxPerSecond,
     meanRequestBytes: t.bodies ? Math.round(t.bytes / t.bodies) : 0,
     loadCpuSeconds: round((cpu.user + cpu.system) / 1e6),
   };

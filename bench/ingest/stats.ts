@@ -1,9 +1,20 @@
-/** Latency samples kept exactly (a run holds at most a few million), summarised as percentiles in ms. */
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Latency samples kept exactly (a run holds at most a few million), summarised as percentiles in ms, plus the
+ * worst latency of each second of the run (by completion time), which shows whether a bad p99 is a steady
+ * queue or a few stalls.
+ */
 export class LatencyRecorder {
   private values = new Float64Array(1 << 16);
   private n = 0;
+  private readonly t0 = performance.now();
+  readonly maxPerSecond: number[] = [];
 
   record(ms: number): void {
+    const second = Math.floor((performance.now() - this.t0) / 1000);
+    while (this.maxPerSecond.length <= second) this.maxPerSecond.push(0);
+    if (ms > this.maxPerSecond[second]!) this.maxPerSecond[second] = round(ms, 1);
     if (this.n === this.values.length) {
       const bigger = new Float64Array(this.values.length * 2);
       bigger.set(this.values);
