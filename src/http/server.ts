@@ -53,7 +53,7 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
     const status = reply.statusCode;
     o.metrics.requests.inc({ method: request.method, route, status: String(status) });
     o.metrics.requestSeconds.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-    if (status >= 400) o.metrics.errors.inc({ route, code: String(status) });
+    if (status >= 400) o.metrics.errors.inc({ route, status: String(status) });
     const level = status >= 500 ? 'error' : route.startsWith('/v1/') && status < 400 ? 'debug' : 'info';
     request.log[level](
       {

@@ -17,8 +17,8 @@ export function createMetrics() {
     }),
     errors: new Counter({
       name: 'service_errors_total',
-      help: 'HTTP responses with status >= 400 by error code',
-      labelNames: ['route', 'code'] as const,
+      help: 'HTTP responses with status >= 400 by route and status',
+      labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
     requestSeconds: new Histogram({

@@ -25,7 +25,8 @@ export async function startRawEventsSink(
     group: rawEventsGroup,
     topics: [...eventTopics],
     logger,
-    maxRecords: 10_000,
+    maxRecords: 20_000,
+    lingerMs: 200,
     async startFrom(consumer) {
       const rows = await warehouse.query<{ log_topic: string; log_partition: number; next: number }>(
         'SELECT log_topic, log_partition, max(log_offset) + 1 AS next FROM raw_events GROUP BY log_topic, log_partition',

@@ -12,6 +12,11 @@ export interface ConsumerLoopOptions {
   startFrom?(consumer: LogConsumer): Promise<void>;
   maxRecords?: number;
   pollTimeoutMs?: number;
+  /**
+   * After a poll that returned less than maxRecords, wait this long and top the batch up: fewer, larger
+   * batches for handlers with a high fixed cost per call (a warehouse load), at the price of that latency.
+   */
+  lingerMs?: number;
 }
 
 export interface ConsumerLoop {
