@@ -322,6 +322,8 @@ describe('browser tracker in headless Chromium', () => {
       !rec.requests()[3]!.events.some((e) => e.event_type === 'purchase_completed'),
       'rejected not resent',
     );
+    // The capture server records the 200 before the page has read it, so wait for the page to let go.
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('plaza_q_')));
     assert.deepEqual(await storedQueue(page), []);
   });
 

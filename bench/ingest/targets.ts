@@ -171,7 +171,8 @@ export async function startPlaza(o: StartOptions): Promise<Target> {
     authorization: `Basic ${Buffer.from(`${secret}:`).toString('base64')}`,
     async acceptedCounter() {
       const res = await fetch(`${url}/metrics`);
-      return res.ok ? counterSum(await res.text(), 'plaza_events_accepted_total') : null;
+      // The counter has no series until the first event is accepted.
+      return res.ok ? (counterSum(await res.text(), 'plaza_events_accepted_total') ?? 0) : null;
     },
     async memory() {
       const res = await fetch(`${url}/metrics`);

@@ -103,7 +103,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     closers.push(() => log.close());
     for (const t of [...eventTopics, topics.deadLetters]) await log.ensureTopic(t);
 
-    const warehouse = await DuckDbWarehouse.open(paths.warehouse);
+    const warehouse = await DuckDbWarehouse.open(paths.warehouse, {
+      memoryLimit: config.warehouse.memoryLimit,
+    });
     closers.push(() => warehouse.close());
 
     const registry = await SchemaRegistry.open(state);

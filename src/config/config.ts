@@ -31,6 +31,15 @@ export const configSchema = z
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
     trustProxyHops: z.coerce.number().int().min(0).max(10).default(0),
+    warehouse: z
+      .object({
+        /** DuckDB's buffer pool; its default (80 % of RAM) would let the cache grow far past what Plaza needs. */
+        memoryLimit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 256MB or 2GB')
+          .default('256MB'),
+      })
+      .default({ memoryLimit: '256MB' }),
     eventLog: z
       .object({
         partitions: positiveInt.max(256).default(4),
@@ -72,6 +81,7 @@ const envMap: Record<string, string[]> = {
   PLAZA_KV_URL: ['kvUrl'],
   PLAZA_ADMIN_TOKEN: ['adminToken'],
   PLAZA_TRUST_PROXY_HOPS: ['trustProxyHops'],
+  PLAZA_WAREHOUSE_MEMORY_LIMIT: ['warehouse', 'memoryLimit'],
   PLAZA_EVENT_LOG_PARTITIONS: ['eventLog', 'partitions'],
   PLAZA_EVENT_LOG_FSYNC: ['eventLog', 'fsync'],
   PLAZA_RATE_LIMIT_PER_MINUTE: ['ingest', 'rateLimitPerMinute'],
