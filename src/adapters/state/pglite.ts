@@ -1,5 +1,13 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlRow, StateQueries, StateStore } from '../../ports/state.js';
+import { pgliteOptions } from './pglite-options.js';
+
+const initScript = fileURLToPath(new URL('./pglite-init.js', import.meta.url));
 
 /** Embedded state: PostgreSQL compiled to WASM, stored in a directory (or in memory when dir is undefined). */
 export class PgliteState implements StateStore {
@@ -7,7 +15,9 @@ export class PgliteState implements StateStore {
   private constructor(private readonly db: PGlite) {}
 
   static async open(dir?: string): Promise<PgliteState> {
-    const db = dir === undefined ? new PGlite() : new PGlite(dir);
+    if (dir !== undefined && !existsSync(join(dir, 'PG_VERSION')))
+      await promisify(execFile)(process.execPath, [initScript, dir]);
+    const db = new PGlite(dir, pgliteOptions);
     await db.waitReady;
     return new PgliteState(db);
   }
