@@ -1,5 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { accountMigrations } from '../accounts/migrations.js';
+import { registerUserRoutes } from '../accounts/routes.js';
+import { Users } from '../accounts/users.js';
 import { LocalEventLog } from '../adapters/event-log/local/local-event-log.js';
 import { MemoryKeyValue } from '../adapters/kv/memory.js';
 import { RedisKeyValue } from '../adapters/kv/redis.js';
@@ -89,7 +92,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       ? await PostgresState.open(config.stateUrl)
       : await PgliteState.open(paths.state);
     closers.push(() => state.close());
-    await migrate(state, [...projectMigrations, ...deadLetterMigrations]);
+    await migrate(state, [...projectMigrations, ...deadLetterMigrations, ...accountMigrations]);
 
     const kv: KeyValue = config.kvUrl
       ? await RedisKeyValue.open(config.kvUrl)
@@ -124,6 +127,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     const projects = new Projects(state);
     const keys = new WriteKeys(state);
     const deadLetters = new DeadLetterStore(state);
+    const users = new Users(state, projects);
     const collector = new Collector({ log, registry, dedup, metrics });
     const token = adminToken(config.dataDir, config.adminToken);
 
@@ -160,6 +164,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       limits: { maxBatchEvents: config.ingest.maxBatchEvents },
     });
     registerAdminRoutes(http, { adminToken: token, projects, keys, registry, deadLetters, collector });
+    registerUserRoutes(http, { adminToken: token, users });
     await http.ready();
 
     if (options.roles.includes('worker')) {

@@ -309,6 +309,99 @@ dl.command('replay [ids...]')
     ),
   );
 
+const users = program
+  .command('users')
+  .description('people who sign in: admins, analysts and sellers (bound to one seller id)');
+const userColumns = ['id', 'email', 'name', 'role', 'seller_id', 'project_id', 'created_at', 'disabled_at'];
+users
+  .command('create')
+  .requiredOption('--email <email>', 'sign-in email (unique, case-insensitive)')
+  .requiredOption('--role <role>', 'admin | analyst | seller')
+  .option('--seller-id <id>', 'the seller whose data a seller sees (required for, and only for, sellers)')
+  .option('--name <name>', 'display name (default: the part of the email before @)')
+  .option('--project <id>', 'limit the user to one project (default: every project)')
+  .option('--password <password>', 'at least 10 characters (default: a generated one, printed once)')
+  .option('--password-stdin', 'read the password from standard input (keeps it out of shell history)')
+  .action(
+    action(
+      async (
+        api,
+        o: {
+          email: string;
+          role: string;
+          sellerId?: string;
+          name?: string;
+          project?: string;
+          password?: string;
+          passwordStdin?: boolean;
+        },
+      ) => {
+        const password = o.passwordStdin ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : o.password;
+        const u = await api.request<{ id: string; email: string; role: string; password?: string }>(
+          'POST',
+          '/v1/admin/users',
+          {
+            email: o.email,
+            role: o.role,
+            ...(o.sellerId !== undefined ? { seller_id: o.sellerId } : {}),
+            ...(o.name !== undefined ? { name: o.name } : {}),
+            ...(o.project !== undefined ? { project_id: o.project } : {}),
+            ...(password !== undefined ? { password } : {}),
+          },
+        );
+        const text = `created ${u.role} ${u.email} (${u.id})${u.password ? `\npassword: ${u.password}\n(shown only now; it is stored hashed)` : ''}`;
+        return { data: u, text };
+      },
+    ),
+  );
+users
+  .command('list')
+  .option('--role <role>', 'admin | analyst | seller')
+  .option('--seller-id <id>', 'users of this seller')
+  .option('--all', 'include disabled users')
+  .action(
+    action(async (api, o: { role?: string; sellerId?: string; all?: boolean }) => {
+      const list: Record<string, unknown>[] = [];
+      let after: string | null = null;
+      do {
+        const q = new URLSearchParams({ limit: '1000' });
+        if (o.role) q.set('role', o.role);
+        if (o.sellerId) q.set('seller_id', o.sellerId);
+        if (o.all) q.set('include_disabled', 'true');
+        if (after) q.set('after', after);
+        const page: { users: Record<string, unknown>[]; next_cursor: string | null } = await api.request(
+          'GET',
+          `/v1/admin/users?${q}`,
+        );
+        list.push(...page.users);
+        after = page.next_cursor;
+      } while (after);
+      return { data: list, table: { rows: list, columns: userColumns } };
+    }),
+  );
+users.command('show <idOrEmail>').action(
+  action(async (api, idOrEmail: string) => ({
+    data: await api.request('GET', `/v1/admin/users/${encodeURIComponent(idOrEmail)}`),
+  })),
+);
+for (const [verb, description] of [
+  ['disable', 'stop a user from signing in (by id or email)'],
+  ['enable', 'let a disabled user sign in again'],
+] as const) {
+  users
+    .command(`${verb} <idOrEmail>`)
+    .description(description)
+    .action(
+      action(async (api, idOrEmail: string) => {
+        const u = await api.request<{ id: string; email: string }>(
+          'POST',
+          `/v1/admin/users/${encodeURIComponent(idOrEmail)}/${verb}`,
+        );
+        return { data: u, text: `${verb}d ${u.email} (${u.id})` };
+      }),
+    );
+}
+
 program
   .command('config')
   .description('print the effective configuration (secrets hidden)')
