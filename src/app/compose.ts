@@ -168,7 +168,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     await http.ready();
 
     if (options.roles.includes('worker')) {
-      loops.push(await startRawEventsSink(log, warehouse, logger.child({ module: 'raw-events-sink' })));
+      loops.push(
+        await startRawEventsSink(log, warehouse, logger.child({ module: 'raw-events-sink' }), metrics),
+      );
       loops.push(await startDeadLetterMover(log, deadLetters, logger.child({ module: 'dead-letter-mover' })));
     }
     // HTTP stops first (in-flight requests finish and are acknowledged), then the workers drain what the log

@@ -5,6 +5,7 @@ import { type ConfigInput, loadConfig, type PlazaConfig } from '../config/config
 import { isPlazaError } from '../core/errors.js';
 import { type ApiClient, connect } from './client.js';
 import { printJson, printTable } from './output.js';
+import { registerSimulationCommands } from './simulation-commands.js';
 
 interface GlobalOpts {
   dataDir?: string;
@@ -413,6 +414,8 @@ program
       stateUrl: c.stateUrl?.replace(/\/\/[^@]*@/, '//***@'),
     });
   });
+
+registerSimulationCommands(program, configOf);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (isPlazaError(e)) {

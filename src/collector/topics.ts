@@ -20,6 +20,11 @@ const dealerTypes = new Set([
   'listing_removed',
   'inventory_imported',
   'message_sent',
+  'seller_registered',
+  'subscription_started',
+  'subscription_renewed',
+  'subscription_changed',
+  'subscription_cancelled',
 ]);
 const mlTypes = new Set(['model_trained', 'model_deployed', 'prediction_logged']);
 

@@ -65,6 +65,25 @@ export function createMetrics() {
       labelNames: ['group', 'topic', 'partition'] as const,
       registers: [registry],
     }),
+    streamRecords: new Counter({
+      name: 'plaza_stream_records_processed_total',
+      help: 'Log records handled and committed, per consumer group (rate() gives events/s per processor)',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    streamLatency: new Histogram({
+      name: 'plaza_stream_processing_latency_seconds',
+      help: 'From append to the event log to the effects of its batch being durable, per consumer group',
+      labelNames: ['group'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    streamFailures: new Counter({
+      name: 'plaza_stream_batch_failures_total',
+      help: 'Batches whose handler failed (they are retried from the last commit)',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'plaza_rate_limited_total',
       help: 'Requests answered 429',

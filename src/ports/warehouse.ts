@@ -28,6 +28,14 @@ export interface WarehouseDialect {
 
 export type Row = Record<string, unknown>;
 
+/** Rows of one table that replace whatever rows the table holds with the same key. */
+export interface RowReplacement {
+  table: string;
+  /** Columns that identify a row (the table's logical primary key). */
+  key: string[];
+  rows: Row[];
+}
+
 export interface Warehouse {
   readonly dialect: WarehouseDialect;
   ensureTable(table: TableDef): Promise<void>;
@@ -40,6 +48,13 @@ export interface Warehouse {
    * dialect module. Atomic: all lines or none.
    */
   loadJsonLines(lines: Uint8Array[], insertSql: (source: string) => string): Promise<void>;
+  /**
+   * Upsert by key: each row replaces the stored rows with its key (rows within one call have distinct keys).
+   * Idempotent, so stream processors can write the same effects again after a crash. Embedded: all the
+   * replacements of one call commit together (one transaction), so a processor's effects and the input
+   * offsets they cover, written in one call, never disagree.
+   */
+  replaceRows(replacements: RowReplacement[]): Promise<void>;
   /** Positional parameters written as $1, $2, ... */
   query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;

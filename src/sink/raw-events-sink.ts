@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { eventTopics } from '../collector/topics.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { Warehouse } from '../ports/warehouse.js';
-import { type ConsumerLoop, startConsumerLoop } from '../stream/consumer-loop.js';
+import { type ConsumerLoop, type ConsumerLoopOptions, startConsumerLoop } from '../stream/consumer-loop.js';
+import type { Processor } from '../stream/processors.js';
 import { rawEventLine, rawEventsLoadSql } from '../warehouse/raw-events-load.js';
 import { rawEventsTable } from '../warehouse/raw-events-table.js';
 
@@ -17,6 +18,7 @@ export async function startRawEventsSink(
   log: EventLog,
   warehouse: Warehouse,
   logger: Logger,
+  metrics?: ConsumerLoopOptions['metrics'],
 ): Promise<ConsumerLoop> {
   await warehouse.ensureTable(rawEventsTable);
   const loadSql = rawEventsLoadSql(warehouse.dialect);
@@ -27,6 +29,7 @@ export async function startRawEventsSink(
     logger,
     maxRecords: 20_000,
     lingerMs: 200,
+    ...(metrics ? { metrics } : {}),
     async startFrom(consumer) {
       const rows = await warehouse.query<{ log_topic: string; log_partition: number; next: number }>(
         'SELECT log_topic, log_partition, max(log_offset) + 1 AS next FROM raw_events GROUP BY log_topic, log_partition',
@@ -48,4 +51,26 @@ export async function startRawEventsSink(
         loadSql,
       ),
   });
+}
+
+/** The sink as a replayable processor: rewinding deletes the rows loaded from the given positions on. */
+export function rawEventsProcessor(
+  log: EventLog,
+  warehouse: Warehouse,
+  logger: Logger,
+  metrics?: ConsumerLoopOptions['metrics'],
+): Processor {
+  return {
+    group: rawEventsGroup,
+    topics: eventTopics,
+    start: () => startRawEventsSink(log, warehouse, logger, metrics),
+    async rewind(positions) {
+      // The sink resumes after the highest position raw_events holds, so deleting is all a rewind takes.
+      for (const p of positions)
+        await warehouse.query(
+          'DELETE FROM raw_events WHERE log_topic = $1 AND log_partition = $2 AND log_offset >= $3',
+          [p.topic, p.partition, p.offset],
+        );
+    },
+  };
 }

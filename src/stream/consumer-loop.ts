@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
 import type { EventLog, LogConsumer, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
 
 export interface ConsumerLoopOptions {
@@ -17,6 +18,8 @@ export interface ConsumerLoopOptions {
    * batches for handlers with a high fixed cost per call (a warehouse load), at the price of that latency.
    */
   lingerMs?: number;
+  /** Records processed, latency from append to durable effects, failures; labelled with the group. */
+  metrics?: Pick<Metrics, 'streamRecords' | 'streamLatency' | 'streamFailures'>;
 }
 
 export interface ConsumerLoop {
@@ -61,9 +64,17 @@ export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<Consume
         await consumer.commit(offsets);
         for (const t of offsets) committed.set(`${t.topic}\u0000${t.partition}`, t.offset);
         failures = 0;
+        if (o.metrics) {
+          let oldest = Number.POSITIVE_INFINITY;
+          for (const r of records) if (r.timestamp < oldest) oldest = r.timestamp;
+          o.metrics.streamRecords.inc({ group: o.group }, records.length);
+          // One observation per batch, for its oldest record: the latency every record of it stayed under.
+          o.metrics.streamLatency.observe({ group: o.group }, Math.max(0, Date.now() - oldest) / 1000);
+        }
       } catch (e) {
         if (stopping) break;
         failures++;
+        o.metrics?.streamFailures.inc({ group: o.group });
         const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9)) * (0.5 + Math.random() / 2);
         o.logger.error(
           { err: e, group: o.group, failures, retryInMs: Math.round(delay) },

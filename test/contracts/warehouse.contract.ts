@@ -204,6 +204,55 @@ export function warehouseContract(name: string, open: () => Promise<Warehouse>):
       assert.deepEqual(r?.last, rows[99_999]?.ts);
     });
 
+    it('replaceRows upserts by key across tables, idempotently, and leaves other rows alone', async () => {
+      const a = narrow(unique('repl_a'));
+      const b = narrow(unique('repl_b'));
+      await w.ensureTable(a);
+      await w.ensureTable(b);
+      await w.insert(a.name, narrowRows(5));
+      const changed = [
+        { id: 1, grp: 'g1', amount: 100, ts: new Date(Date.UTC(2024, 4, 2)) },
+        { id: 7, grp: 'g1', amount: 7, ts: new Date(Date.UTC(2024, 4, 2)) },
+      ];
+      const write = () =>
+        w.replaceRows([
+          { table: a.name, key: ['id', 'grp'], rows: changed },
+          { table: b.name, key: ['id'], rows: narrowRows(2_000) },
+        ]);
+      await write();
+      await write();
+      const rows = await w.query<{ id: number; amount: number }>(
+        `SELECT ${q('id')} AS id, ${q('amount')} AS amount FROM ${q(a.name)} ORDER BY ${q('id')}`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.amount]),
+        [
+          [0, 0],
+          [1, 100],
+          [2, 2],
+          [3, 3],
+          [4, 4],
+          [7, 7],
+        ],
+      );
+      const [n] = await w.query<{ n: number }>(`SELECT count(*) AS n FROM ${q(b.name)}`);
+      assert.equal(n?.n, 2_000);
+    });
+
+    it('replaceRows with a bad value changes nothing in any table', async () => {
+      const a = narrow(unique('repl_bad'));
+      await w.ensureTable(a);
+      await w.insert(a.name, narrowRows(3));
+      await assert.rejects(
+        w.replaceRows([
+          { table: a.name, key: ['id'], rows: [{ ...narrowRows(1)[0], amount: 55 }] },
+          { table: a.name, key: ['id'], rows: [{ id: 2, grp: 'g', amount: 'lots', ts: new Date() }] },
+        ]),
+      );
+      const rows = await w.query<{ amount: number }>(`SELECT ${q('amount')} AS amount FROM ${q(a.name)}`);
+      assert.deepEqual(rows.map((r) => r.amount).sort(), [0, 1, 2]);
+    });
+
     it('runs concurrent inserts and queries, each batch all or nothing', async () => {
       const t = narrow(unique('conc'));
       await w.ensureTable(t);

@@ -21,6 +21,13 @@ const listingAttributes: Record<string, JsonSchema> = {
   price: money('Asking price of the vehicle, or unit price of the product, in `currency`.'),
   title: text('Listing title, e.g. "Toyota RAV4 XLE 2021 impecable".', 500),
   status: text('Listing status after the event, e.g. "active", "paused", "sold".', 50),
+  stock: count('Units available after the event (products).'),
+  description: text("The seller's description of the listing, as published.", 10_000),
+  published_at: {
+    type: 'string',
+    format: 'date-time',
+    description: 'When the listing was first published, when that was before the event (imports, backfills).',
+  },
 };
 
 /** Seller-side events: the catalogue of listings and products changing over time. */

@@ -6,6 +6,7 @@ import { identity } from './identity.js';
 import { leads } from './leads.js';
 import { ml } from './ml.js';
 import { reviews } from './reviews.js';
+import { sellers } from './sellers.js';
 
 export type { CatalogueEntry, JsonSchema } from './common.js';
 export { SCHEMA_DIALECT } from './common.js';
@@ -17,6 +18,7 @@ export const catalogue: CatalogueEntry[] = [
   ...commerce,
   ...reviews,
   ...dealer,
+  ...sellers,
   ...identity,
   ...ml,
 ];

@@ -8,7 +8,14 @@ import {
   type DuckDBResultReader,
 } from '@duckdb/node-api';
 import { isPlazaError, PlazaError } from '../../../core/errors.js';
-import type { ColumnDef, ColumnType, Row, TableDef, Warehouse } from '../../../ports/warehouse.js';
+import type {
+  ColumnDef,
+  ColumnType,
+  Row,
+  RowReplacement,
+  TableDef,
+  Warehouse,
+} from '../../../ports/warehouse.js';
 import { appendRows } from './duckdb-append.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { ConnectionPool } from './duckdb-pool.js';
@@ -131,6 +138,39 @@ export class DuckDbWarehouse implements Warehouse {
         } catch {
           // The rollback below discards whatever the appender managed to flush.
         }
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw toPlazaError(e);
+      }
+    });
+  }
+
+  async replaceRows(replacements: RowReplacement[]): Promise<void> {
+    this.assertOpen();
+    const work = replacements.filter((r) => r.rows.length > 0);
+    if (work.length === 0) return;
+    await this.pool.use(async (c) => {
+      await run(c, 'BEGIN TRANSACTION');
+      try {
+        for (const [i, r] of work.entries()) {
+          const columns = await this.columnsOf(c, r.table);
+          const q = (n: string) => duckDbDialect.quoteIdent(n);
+          const staged = q(`_plaza_replace_${i}`);
+          // New rows go through the appender into a temporary copy of the table: one DELETE … USING and one
+          // INSERT … SELECT then replace by key, whatever the batch size.
+          await run(c, `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM ${q(r.table)} LIMIT 0`);
+          const appender = await c.createAppender(`_plaza_replace_${i}`, 'main', 'temp');
+          try {
+            appendRows(appender, r.table, columns, r.rows, 0, r.rows.length);
+          } finally {
+            appender.closeSync();
+          }
+          const on = r.key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`).join(' AND ');
+          await run(c, `DELETE FROM ${q(r.table)} t USING ${staged} s WHERE ${on}`);
+          await run(c, `INSERT INTO ${q(r.table)} SELECT * FROM ${staged}`);
+          await run(c, `DROP TABLE ${staged}`);
+        }
+        await run(c, 'COMMIT');
+      } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw toPlazaError(e);
       }
