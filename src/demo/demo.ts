@@ -172,7 +172,7 @@ function banner(url: string, state: DemoState): string {
         `    ${l.role.padEnd(7)} ${l.email}  ${l.password}${l.sellerId ? `  (seller ${l.sellerId})` : ''}`,
     ),
     `  send events  curl -u ${state.writeKey}: ${url}/v1/events -H 'content-type: application/json' \\`,
-    `                 -d '{"event_type":"page_view","anonymous_id":"me","properties":{}}'`,
+    `                 -d '{"event_id":"hello-1","event_type":"page_view","timestamp":"${new Date().toISOString()}","anonymous_id":"me"}'`,
     '',
   ];
   return `${lines.join('\n')}\n`;
@@ -255,9 +255,13 @@ export async function runDemo(config: PlazaConfig, o: DemoOptions = {}): Promise
       state.historyLoaded = true;
       writeDemoState(config.dataDir, state);
     }
+    if (!o.signal?.aborted) {
+      // Every event is durable in the log already; waiting lets the next look at the warehouse see them all.
+      out.write('waiting for the workers to load what is still in the event log into the warehouse…\n');
+      await plaza.drain(30 * 60_000);
+    }
     return { url, state, result };
   } finally {
-    await plaza.drain(60_000).catch(() => undefined);
     await plaza.close();
   }
 }
