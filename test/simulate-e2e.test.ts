@@ -25,15 +25,29 @@ const small = (vertical: SimulationOptions['vertical']): SimulationOptions => ({
   sellers: 12,
 });
 
-function idsOf(o: SimulationOptions): string[] {
-  const ids: string[] = [];
+function eventsOf(o: SimulationOptions): Map<string, number> {
+  const times = new Map<string, number>();
   const it = createSimulation(o).events();
   for (;;) {
     const e = it.next().value as SimEvent;
-    if (Date.parse(e.input.timestamp as string) >= o.start + o.days * DAY) break;
-    ids.push(e.input.eventId as string);
+    const t = Date.parse(e.input.timestamp as string);
+    if (t >= o.start + o.days * DAY) break;
+    times.set(e.input.eventId as string, t);
   }
-  return ids;
+  return times;
+}
+const idsOf = (o: SimulationOptions) => [...eventsOf(o).keys()];
+
+/** Stored times equal the simulated ones, up to the collector's clock-skew correction (transit time). */
+async function assertTimesKept(t: TestPlaza, o: SimulationOptions): Promise<void> {
+  const expected = eventsOf(o);
+  const rows = await t.plaza.stores.warehouse.query<{ event_id: string; timestamp: Date }>(
+    'SELECT event_id, "timestamp" FROM raw_events WHERE project_id = $1',
+    [t.projectId],
+  );
+  let worst = 0;
+  for (const r of rows) worst = Math.max(worst, Math.abs(r.timestamp.getTime() - expected.get(r.event_id)!));
+  assert.ok(worst < 60_000, `stored times are the simulated ones (worst gap ${worst} ms)`);
 }
 
 const digest = (ids: string[]) =>
@@ -55,6 +69,8 @@ for (const vertical of ['vehicles', 'stores'] as const) {
     let t: TestPlaza;
     before(async () => {
       t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });
+      // The simulated history is older than the 30 days past which event times are clamped by default.
+      await t.admin('PATCH', `/v1/admin/projects/${t.projectId}/settings`, { maxPastMs: 3650 * DAY });
     });
     after(() => t.close(true));
 
@@ -75,6 +91,7 @@ for (const vertical of ['vehicles', 'stores'] as const) {
       const stored = await storedIds(t);
       assert.equal(stored.length, expected.length, 'one row per event');
       assert.equal(digest(stored), digest(expected), 'the same event ids');
+      await assertTimesKept(t, o);
     });
   });
 }
@@ -83,8 +100,19 @@ describe('plaza simulate (the command)', () => {
   test('sends a simulated store marketplace and reports what was accepted', async () => {
     const t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });
     try {
+      const run = promisify(execFile);
+      await run(process.execPath, [
+        plazaBin,
+        '--data-dir',
+        t.dataDir,
+        'projects',
+        'settings',
+        t.projectId,
+        '--max-past-days',
+        '4000',
+      ]);
       const args = ['--vertical', 'stores', '--days', '1', '--start', '2026-01-05', '--users', '80'];
-      const { stdout } = await promisify(execFile)(process.execPath, [
+      const { stdout } = await run(process.execPath, [
         plazaBin,
         '--data-dir',
         t.dataDir,
@@ -103,6 +131,7 @@ describe('plaza simulate (the command)', () => {
       assert.equal(result.sent, expected.length);
       assert.equal(result.accepted, expected.length);
       assert.equal(digest(await storedIds(t)), digest(expected));
+      await assertTimesKept(t, { ...small('stores'), days: 1, users: 80, sellers: 8, seed: 42 });
       assert.ok(readdirSync(join(t.dataDir, 'ground-truth', 'stores-42')).length > 0, 'ground truth written');
     } finally {
       await t.close(true);
@@ -148,6 +177,7 @@ describe('plaza demo', () => {
       const expected = idsOf(simOptionsOf(state));
       assert.equal(stored.length, expected.length, 'no event lost or stored twice across the restart');
       assert.equal(digest(stored), digest(expected));
+      await assertTimesKept(t, simOptionsOf(state));
     } finally {
       await t.close();
     }

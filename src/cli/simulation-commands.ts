@@ -155,6 +155,12 @@ export function registerSimulationCommands(program: Command, configOf: ConfigOf)
           groundTruthDir: o.groundTruth ?? join(config.dataDir, 'ground-truth', `${o.vertical}-${o.seed}`),
         });
         const historyEnd = start + o.days * DAY;
+        if (Date.now() - start > 30 * DAY)
+          process.stderr.write(
+            "note: the collector clamps event times older than the project's max-past window (30 days by " +
+              'default); for this history run `plaza projects settings <project> --max-past-days ' +
+              `${Math.ceil((Date.now() - start) / DAY) + 1}\` first\n`,
+          );
         const view = progressView({ start, end: historyEnd });
         try {
           const result = await runSimulation({

@@ -104,7 +104,9 @@ async function setUp(plaza: Plaza, o: DemoOptions, now: number): Promise<DemoSta
   await api(plaza, 'POST', '/v1/admin/projects', {
     id: DEMO_PROJECT,
     name: vertical === 'vehicles' ? 'Demo: vehicle classifieds' : 'Demo: multi-vendor stores',
-    settings: {},
+    // History is older than the default 30 days past which the collector clamps timestamps; a year of slack
+    // also covers a demo resumed long after it started.
+    settings: { maxPastMs: (days + 365) * DAY },
   }).catch((e: PlazaError) => {
     if (e.code !== 'project_exists') throw e;
   });
