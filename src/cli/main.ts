@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createPlaza, type Role, version } from '../app/compose.js';
 import { type ConfigInput, loadConfig, type PlazaConfig } from '../config/config.js';
-import { isPlazaError } from '../core/errors.js';
+import { isPlazaError, PlazaError } from '../core/errors.js';
 import { type ApiClient, connect } from './client.js';
 import { printJson, printTable } from './output.js';
 import { registerSimulationCommands } from './simulation-commands.js';
@@ -96,6 +96,26 @@ program
     process.on('SIGINT', () => void stop('SIGINT'));
   });
 
+function settingsOf(o: { ipMode?: string; unknownEvents?: string; timeZone?: string; maxPastDays?: string }) {
+  let maxPastMs: number | undefined;
+  if (o.maxPastDays !== undefined) {
+    const days = Number(o.maxPastDays);
+    if (!Number.isInteger(days) || days < 0)
+      throw new PlazaError(
+        'bad_option',
+        `--max-past-days must be a whole number of days, got "${o.maxPastDays}"`,
+        400,
+      );
+    maxPastMs = days * 86_400_000;
+  }
+  return {
+    ...(o.ipMode ? { ipMode: o.ipMode } : {}),
+    ...(o.unknownEvents ? { unknownEventPolicy: o.unknownEvents } : {}),
+    ...(o.timeZone ? { timeZone: o.timeZone } : {}),
+    ...(maxPastMs !== undefined ? { maxPastMs } : {}),
+  };
+}
+
 const projects = program.command('projects').description('projects: one per marketplace');
 projects
   .command('create <id>')
@@ -103,18 +123,21 @@ projects
   .option('--ip-mode <mode>', 'truncate | drop | keep (default truncate)')
   .option('--unknown-events <policy>', 'accept | reject events of unregistered types (default accept)')
   .option('--time-zone <tz>', 'IANA time zone (default America/Santo_Domingo)')
+  .option('--max-past-days <n>', 'older event times are clamped (default 30); raise it to load history')
   .action(
     action(
       async (
         api,
         id: string,
-        o: { name?: string; ipMode?: string; unknownEvents?: string; timeZone?: string },
+        o: {
+          name?: string;
+          ipMode?: string;
+          unknownEvents?: string;
+          timeZone?: string;
+          maxPastDays?: string;
+        },
       ) => {
-        const settings = {
-          ...(o.ipMode ? { ipMode: o.ipMode } : {}),
-          ...(o.unknownEvents ? { unknownEventPolicy: o.unknownEvents } : {}),
-          ...(o.timeZone ? { timeZone: o.timeZone } : {}),
-        };
+        const settings = settingsOf(o);
         const p = await api.request('POST', '/v1/admin/projects', {
           id,
           ...(o.name ? { name: o.name } : {}),
@@ -144,14 +167,21 @@ projects
   .option('--ip-mode <mode>', 'truncate | drop | keep')
   .option('--unknown-events <policy>', 'accept | reject')
   .option('--time-zone <tz>', 'IANA time zone')
+  .option('--max-past-days <n>', 'older event times are clamped; raise it to load history')
   .action(
-    action(async (api, id: string, o: { ipMode?: string; unknownEvents?: string; timeZone?: string }) => ({
-      data: await api.request('PATCH', `/v1/admin/projects/${encodeURIComponent(id)}/settings`, {
-        ...(o.ipMode ? { ipMode: o.ipMode } : {}),
-        ...(o.unknownEvents ? { unknownEventPolicy: o.unknownEvents } : {}),
-        ...(o.timeZone ? { timeZone: o.timeZone } : {}),
+    action(
+      async (
+        api,
+        id: string,
+        o: { ipMode?: string; unknownEvents?: string; timeZone?: string; maxPastDays?: string },
+      ) => ({
+        data: await api.request(
+          'PATCH',
+          `/v1/admin/projects/${encodeURIComponent(id)}/settings`,
+          settingsOf(o),
+        ),
       }),
-    })),
+    ),
   );
 
 const keys = program.command('keys').description('write keys: one per source (site, app, back end)');
