@@ -165,14 +165,18 @@ export class WeightedTable<T> {
   }
 
   draw(rng: Rng): T {
-    const x = rng.float() * this.total;
-    let lo = 0;
-    let hi = this.cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.cumulative[mid] as number) > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return this.items[lo] as T;
+    return this.items[cumulativeIndex(this.cumulative, rng.float() * this.total)] as T;
   }
+}
+
+/** Index of the first running total above x: a weighted draw over cumulative weights, by binary search. */
+export function cumulativeIndex(cumulative: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((cumulative[mid] as number) > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

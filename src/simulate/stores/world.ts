@@ -11,7 +11,7 @@
 import type { Province } from '../core/geo.js';
 import { provinceByCommerce } from '../core/geo.js';
 import type { GroundTruth } from '../core/ground-truth.js';
-import { type Rng, WeightedTable } from '../core/rng.js';
+import { cumulativeIndex, type Rng, WeightedTable } from '../core/rng.js';
 import { addLocalMonth, DAY_MS, localDate, localMidnight } from './geo.js';
 import { round2, shelfPrice } from './pricing.js';
 import { type Category, type CategoryKey, categories, type ProductTemplate } from './products.js';
@@ -307,15 +307,7 @@ export class ProductPool {
   }
 
   private drawAny(r: Rng): Product {
-    const x = r.float() * this.total;
-    let lo = 0;
-    let hi = this.cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.cumulative[mid] as number) > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return this.products[lo] as Product;
+    return this.products[cumulativeIndex(this.cumulative, r.float() * this.total)] as Product;
   }
 
   private compact(): void {
