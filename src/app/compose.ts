@@ -13,6 +13,7 @@ import { Collector } from '../collector/collector.js';
 import { DedupIndex } from '../collector/dedup.js';
 import { rebuildDedupIndex } from '../collector/dedup-rebuild.js';
 import { eventTopics, topics } from '../collector/topics.js';
+import { defaultProjectSettings } from '../collector/types.js';
 import type { PlazaConfig } from '../config/config.js';
 import { migrate } from '../core/migrate.js';
 import { deadLetterGroup, startDeadLetterMover } from '../deadletters/mover.js';
@@ -22,6 +23,9 @@ import { registerAdminRoutes } from '../http/routes/admin.js';
 import { registerHealthRoutes } from '../http/routes/health.js';
 import { registerIngestRoutes } from '../http/routes/ingest.js';
 import { createHttpServer } from '../http/server.js';
+import { liveCountersGroup, liveCountersTopics, startLiveCounters } from '../live/counters.js';
+import { LiveReader } from '../live/read.js';
+import { registerLiveRoutes } from '../live/routes.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { EventLog } from '../ports/event-log.js';
@@ -34,6 +38,12 @@ import { WriteKeys } from '../projects/write-keys.js';
 import { SchemaRegistry } from '../schemas/registry.js';
 import { rawEventsGroup, startRawEventsSink } from '../sink/raw-events-sink.js';
 import type { ConsumerLoop } from '../stream/consumer-loop.js';
+import { sessionizerGroup, sessionizerTopics, startSessionizer } from '../stream/sessions/processor.js';
+import {
+  startWindowAggregator,
+  windowAggregatorGroup,
+  windowAggregatorTopics,
+} from '../stream/windows/aggregator.js';
 import { acquireDataDir, adminToken, dataPaths, updateServerLock } from './data-dir.js';
 
 export const version: string = JSON.parse(
@@ -152,6 +162,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       groups: [
         { group: rawEventsGroup, topics: [...eventTopics] },
         { group: deadLetterGroup, topics: [topics.deadLetters] },
+        { group: sessionizerGroup, topics: [...sessionizerTopics] },
+        { group: windowAggregatorGroup, topics: windowAggregatorTopics },
+        { group: liveCountersGroup, topics: liveCountersTopics },
       ],
       isShuttingDown: () => shuttingDown,
     });
@@ -165,6 +178,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     });
     registerAdminRoutes(http, { adminToken: token, projects, keys, registry, deadLetters, collector });
     registerUserRoutes(http, { adminToken: token, users });
+    registerLiveRoutes(http, { adminToken: token, projects, reader: new LiveReader(kv) });
     await http.ready();
 
     if (options.roles.includes('worker')) {
@@ -172,6 +186,37 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
         await startRawEventsSink(log, warehouse, logger.child({ module: 'raw-events-sink' }), metrics),
       );
       loops.push(await startDeadLetterMover(log, deadLetters, logger.child({ module: 'dead-letter-mover' })));
+      loops.push(
+        await startSessionizer({
+          log,
+          warehouse,
+          logger: logger.child({ module: 'sessionizer' }),
+          timeZoneOf: async (id) =>
+            (await projects.find(id))?.settings.timeZone ?? defaultProjectSettings.timeZone,
+          sessionTimeoutMinutes: config.stream.sessionTimeoutMinutes,
+          allowedLatenessMinutes: config.stream.allowedLatenessMinutes,
+          metrics,
+        }),
+      );
+      loops.push(
+        await startWindowAggregator({
+          log,
+          warehouse,
+          logger: logger.child({ module: 'window-aggregator' }),
+          allowedLatenessMs: config.stream.allowedLatenessMinutes * 60_000,
+          metrics,
+        }),
+      );
+      loops.push(
+        await startLiveCounters({
+          log,
+          kv,
+          logger: logger.child({ module: 'live-counters' }),
+          timeZoneOf: async (id) =>
+            (await projects.find(id))?.settings.timeZone ?? defaultProjectSettings.timeZone,
+          metrics,
+        }),
+      );
     }
     // HTTP stops first (in-flight requests finish and are acknowledged), then the workers drain what the log
     // holds, then the stores close: nothing acknowledged is left behind in memory.

@@ -65,6 +65,22 @@ export const configSchema = z
         maxBatchBytes: 512_000,
         maxBatchEvents: 2500,
       }),
+    stream: z
+      .object({
+        /** A visitor's session closes after this much event-time inactivity (and at local midnight). */
+        sessionTimeoutMinutes: positiveInt.max(24 * 60).default(30),
+        /**
+         * How late (event time, after its minute window ends) an event may arrive and still update agg_minute /
+         * agg_hour; later ones are counted in plaza_agg_late_dropped_total and kept only in raw_events.
+         */
+        allowedLatenessMinutes: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 24 * 60)
+          .default(10),
+      })
+      .default({ sessionTimeoutMinutes: 30, allowedLatenessMinutes: 10 }),
   })
   .strict();
 
@@ -88,6 +104,8 @@ const envMap: Record<string, string[]> = {
   PLAZA_DEDUP_WINDOW_DAYS: ['ingest', 'dedupWindowDays'],
   PLAZA_MAX_BATCH_BYTES: ['ingest', 'maxBatchBytes'],
   PLAZA_MAX_BATCH_EVENTS: ['ingest', 'maxBatchEvents'],
+  PLAZA_SESSION_TIMEOUT_MINUTES: ['stream', 'sessionTimeoutMinutes'],
+  PLAZA_ALLOWED_LATENESS_MINUTES: ['stream', 'allowedLatenessMinutes'],
 };
 
 export const configEnvVars = Object.keys(envMap);

@@ -1,0 +1,195 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PlazaError } from '../core/errors.js';
+import { requireAdmin } from '../http/auth.js';
+import type { Projects } from '../projects/projects.js';
+import { projectIdPattern } from '../projects/projects.js';
+import type { LiveReader, ProjectLive } from './read.js';
+
+export interface LiveRouteDeps {
+  adminToken: string;
+  projects: Projects;
+  reader: LiveReader;
+  /** How often the stream checks for changes (default 1000 ms). */
+  streamIntervalMs?: number;
+  /** A comment line keeps idle connections (and proxies) alive (default 15 000 ms). */
+  heartbeatMs?: number;
+}
+
+const projectParam = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 63, description: 'project id' } },
+} as const;
+
+const entityParam = (what: string) =>
+  ({
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 256, description: `${what} id` } },
+  }) as const;
+
+const projectQuery = {
+  type: 'object',
+  required: ['project'],
+  additionalProperties: false,
+  properties: { project: { type: 'string', minLength: 1, maxLength: 63, description: 'project id' } },
+} as const;
+
+const security = [{ adminToken: [] }];
+
+/**
+ * Live counters API (admin token for now; issue 6 brings user tokens so sellers see their own). A project's
+ * write key is not enough: it is public by design (it ships in web pages) and only sends events.
+ */
+export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    // Open event streams would hold the server's close forever: end them first.
+    for (const res of streams) res.end();
+    streams.clear();
+  });
+
+  const project = async (id: string) => {
+    if (!projectIdPattern.test(id)) {
+      throw new PlazaError(
+        'invalid_project_id',
+        `project id "${id}" must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+        400,
+      );
+    }
+    return deps.projects.get(id);
+  };
+
+  app.register(async (scope) => {
+    scope.addHook('onRequest', async (request) => authorise(request, deps.adminToken));
+
+    scope.get<{ Params: { id: string } }>(
+      '/v1/live/projects/:id',
+      {
+        schema: {
+          tags: ['live'],
+          summary:
+            'Live counters of a project: visitors in the last 5 minutes, views today, trending listings',
+          security,
+          params: projectParam,
+        },
+      },
+      async (request) => {
+        const p = await project(request.params.id);
+        return deps.reader.project(p.id, p.settings.timeZone);
+      },
+    );
+
+    scope.get<{ Params: { id: string }; Querystring: { project: string } }>(
+      '/v1/live/sellers/:id',
+      {
+        schema: {
+          tags: ['live'],
+          summary: 'Live counters of a seller (dealer or store): visitors in the last 5 minutes, views today',
+          security,
+          params: entityParam('seller'),
+          querystring: projectQuery,
+        },
+      },
+      async (request) => {
+        const p = await project(request.query.project);
+        return deps.reader.seller(p.id, request.params.id, p.settings.timeZone);
+      },
+    );
+
+    scope.get<{ Params: { id: string }; Querystring: { project: string } }>(
+      '/v1/live/listings/:id',
+      {
+        schema: {
+          tags: ['live'],
+          summary:
+            'Live counters of a listing or product: views today and its stats since activity resumed (30 min TTL)',
+          security,
+          params: entityParam('listing or product'),
+          querystring: projectQuery,
+        },
+      },
+      async (request) => {
+        const p = await project(request.query.project);
+        return deps.reader.listing(p.id, request.params.id, p.settings.timeZone);
+      },
+    );
+
+    scope.get<{ Params: { id: string } }>(
+      '/v1/live/projects/:id/stream',
+      {
+        schema: {
+          tags: ['live'],
+          summary:
+            "Server-Sent Events: the project's live counters (event `live`, the same JSON as " +
+            '/v1/live/projects/{id}) at once, then whenever they change (checked every second)',
+          security,
+          params: projectParam,
+        },
+      },
+      async (request, reply) => {
+        const p = await project(request.params.id);
+        const first = await deps.reader.project(p.id, p.settings.timeZone);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+          'x-request-id': request.id,
+        });
+        streams.add(res);
+        let seq = 0;
+        let last = '';
+        let lastWrite = Date.now();
+        let busy = false;
+        const send = (snapshot: ProjectLive) => {
+          const { at: _at, ...counters } = snapshot;
+          const body = JSON.stringify(counters);
+          if (body === last) return;
+          last = body;
+          lastWrite = Date.now();
+          res.write(`event: live\nid: ${++seq}\ndata: ${JSON.stringify(snapshot)}\n\n`);
+        };
+        res.write('retry: 2000\n\n');
+        send(first);
+        const timer = setInterval(async () => {
+          if (busy) return;
+          busy = true;
+          try {
+            send(await deps.reader.project(p.id, p.settings.timeZone));
+            if (Date.now() - lastWrite >= (deps.heartbeatMs ?? 15_000)) {
+              lastWrite = Date.now();
+              res.write(': keep-alive\n\n');
+            }
+          } catch (e) {
+            request.log.warn({ err: e }, 'live stream: reading the counters failed');
+          } finally {
+            busy = false;
+          }
+        }, deps.streamIntervalMs ?? 1000);
+        const stop = () => {
+          clearInterval(timer);
+          streams.delete(res);
+        };
+        res.on('close', stop);
+        request.raw.on('close', stop);
+      },
+    );
+  });
+}
+
+/** The admin token; a write key gets a precise refusal rather than a generic one. */
+function authorise(request: FastifyRequest, adminToken: string): void {
+  const auth = request.headers.authorization ?? '';
+  if (auth.toLowerCase().startsWith('basic ')) {
+    throw new PlazaError(
+      'write_key_not_allowed',
+      'live counters need the admin token (Authorization: Bearer <admin token>); a write key only sends events',
+      403,
+    );
+  }
+  requireAdmin(request, adminToken);
+}
