@@ -96,6 +96,39 @@ for (const vertical of ['vehicles', 'stores'] as const) {
   });
 }
 
+describe('live mode', () => {
+  test('after the history the stream goes on, each event sent once its time has come', async () => {
+    const t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });
+    try {
+      await t.admin('PATCH', `/v1/admin/projects/${t.projectId}/settings`, { maxPastMs: 3650 * DAY });
+      const o = small('vehicles');
+      const history = idsOf(o).length;
+      const historyEnd = o.start + o.days * DAY;
+      const phases: string[] = [];
+      // A wall clock a day past the history: the live events of that day are due at once.
+      const result = await runSimulation({
+        simulation: createSimulation(o),
+        host: t.url,
+        writeKey: t.writeKey,
+        historyEnd,
+        live: true,
+        stopAfter: history + 200,
+        now: () => historyEnd + DAY,
+        onProgress: (p) => {
+          if (phases.at(-1) !== p.phase) phases.push(p.phase);
+        },
+      });
+      assert.deepEqual(phases, ['history', 'live']);
+      assert.equal(result.history, history);
+      assert.equal(result.generated, history + 200);
+      assert.equal(result.accepted, history + 200);
+      assert.equal((await storedIds(t)).length, history + 200);
+    } finally {
+      await t.close(true);
+    }
+  });
+});
+
 describe('plaza simulate (the command)', () => {
   test('sends a simulated store marketplace and reports what was accepted', async () => {
     const t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });

@@ -82,9 +82,11 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
     writeKey: o.writeKey,
     // Loopback or LAN: gzip would cost more CPU on both sides than it saves.
     gzip: false,
-    maxBatchEvents: 250,
-    flushAt: 250,
-    maxInFlight: 8,
+    maxBatchEvents: 300,
+    flushAt: 300,
+    // One request at a time keeps the log in event-time order: history is compressed, so a few thousand
+    // events in flight at once would span hours of simulated time and reach stream processors as late data.
+    maxInFlight: 1,
     highWaterMark: 5000,
     flushIntervalMs: 200,
     flushOnExit: false,
