@@ -211,6 +211,16 @@ describe('plaza demo', () => {
       assert.equal(stored.length, expected.length, 'no event lost or stored twice across the restart');
       assert.equal(digest(stored), digest(expected));
       await assertTimesKept(t, simOptionsOf(state));
+      // The demo built the warehouse marts of every simulated local day (Santo Domingo: 3 days touched).
+      const runs = await t.admin('GET', '/v1/pipelines/daily/runs');
+      assert.deepEqual(
+        runs.body.runs.map((r: { partition: string; status: string }) => `${r.partition} ${r.status}`).sort(),
+        ['2026-01-04 succeeded', '2026-01-05 succeeded', '2026-01-06 succeeded'],
+      );
+      const [traffic] = await t.plaza.stores.warehouse.query<{ n: number }>(
+        'SELECT count(*) AS n FROM mart_traffic_daily',
+      );
+      assert.ok(Number(traffic?.n) > 0, 'the traffic mart holds the simulated days');
     } finally {
       await t.close();
     }

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import { encodeEvent } from '../src/collector/collector.js';
 import { blankContext } from '../src/collector/normalize/fields.js';
 import type { PlazaEvent } from '../src/core/envelope.js';
+import { localDay } from '../src/live/time-zone.js';
 import { IdentityMap } from '../src/stream/identity/identity-map.js';
 import { readSessionEvent, type SessionEvent, sessionEventOf } from '../src/stream/sessions/event-reader.js';
-import { localDay } from '../src/stream/sessions/local-day.js';
 import { Sessionizer } from '../src/stream/sessions/sessionizer.js';
 import { classifyReferrer, trafficSource } from '../src/stream/sessions/traffic-source.js';
 

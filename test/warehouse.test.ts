@@ -104,17 +104,22 @@ describe('DuckDbWarehouse on a file', () => {
 });
 
 describe('DuckDbWarehouse specifics', () => {
-  it('applies threads and memoryLimit, and pins TimeZone to UTC', async () => {
-    const w = await DuckDbWarehouse.open(':memory:', { threads: 1, memoryLimit: '256MB' });
+  it('applies threads, memoryLimit and checkpointThreshold, and pins TimeZone to UTC', async () => {
+    const w = await DuckDbWarehouse.open(':memory:', {
+      threads: 1,
+      memoryLimit: '256MB',
+      checkpointThreshold: '64MB',
+    });
     try {
-      const [s] = await w.query<{ threads: number; mem: string; tz: string; day: string }>(
+      const [s] = await w.query<{ threads: number; mem: string; tz: string; day: string; wal: string }>(
         `SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS mem,
-                current_setting('TimeZone') AS tz,
+                current_setting('checkpoint_threshold') AS wal, current_setting('TimeZone') AS tz,
                 CAST(CAST(TIMESTAMPTZ '2024-05-01 23:30:00-04' AS TIMESTAMP) AS DATE) AS day`,
       );
       assert.equal(s?.threads, 1);
       assert.match(String(s?.mem), /^2\d\d\.\d MiB$|^256/);
       assert.equal(s?.tz, 'UTC');
+      assert.match(String(s?.wal), /^6\d\.\d MiB$/);
       assert.equal(s?.day, '2024-05-02', 'TIMESTAMPTZ casts to the UTC wall time');
     } finally {
       await w.close();
@@ -175,6 +180,34 @@ describe('DuckDbWarehouse specifics', () => {
       );
       const [r] = await w.query<{ n: number }>('SELECT count(*) AS n FROM big');
       assert.equal(r?.n, 0);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('runs a transaction all or nothing, with temp tables shared by its statements', async () => {
+    const w = await DuckDbWarehouse.open(':memory:', { connections: 1 });
+    try {
+      await w.exec('CREATE TABLE part (day VARCHAR, n BIGINT)');
+      await w.exec("INSERT INTO part VALUES ('d1', 1), ('d1', 2), ('d2', 3)");
+      const changed = await w.transaction([
+        'CREATE TEMP TABLE fresh AS SELECT * FROM (VALUES (10), (20), (30)) v(n)',
+        "DELETE FROM part WHERE day = 'd1'",
+        "INSERT INTO part SELECT 'd1', n FROM fresh",
+        'DROP TABLE fresh',
+      ]);
+      assert.deepEqual(changed, [0, 2, 3, 0]);
+      const rows = async () =>
+        (await w.query<{ n: number }>('SELECT n FROM part ORDER BY n')).map((r) => r.n);
+      assert.deepEqual(await rows(), [3, 10, 20, 30]);
+
+      await assert.rejects(
+        w.transaction(["DELETE FROM part WHERE day = 'd1'", 'INSERT INTO part SELECT no_such_column']),
+        (e) => isPlazaError(e) && e.code === 'warehouse_error',
+      );
+      assert.deepEqual(await rows(), [3, 10, 20, 30], 'the delete before the failure was rolled back');
+      // The only connection was left clean: it runs the next statement.
+      assert.deepEqual(await w.transaction(["DELETE FROM part WHERE day = 'd2'"]), [1]);
     } finally {
       await w.close();
     }

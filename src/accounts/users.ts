@@ -215,15 +215,27 @@ export class Users {
     return user;
   }
 
-  /** Disables (keeping the first time it was disabled) or enables a user; a disabled user cannot sign in. */
+  /**
+   * Disables (keeping the first time it was disabled) or enables a user. A disabled user cannot sign in, and
+   * their sessions are revoked, so enabling them again does not bring old refresh tokens back to life.
+   */
   async setDisabled(idOrEmail: string, disabled: boolean): Promise<User> {
-    const rows = await this.state.query<Row>(
-      `UPDATE users SET disabled_at = ${disabled ? 'COALESCE(disabled_at, now())' : 'NULL'}
-       WHERE ${isEmail(idOrEmail) ? 'lower(email) = lower($1)' : 'id = $1'} RETURNING ${columns}`,
-      [idOrEmail.trim()],
-    );
-    if (!rows[0]) throw notFound(idOrEmail);
-    return toUser(rows[0]);
+    return this.state.transaction(async (tx) => {
+      const rows = await tx.query<Row>(
+        `UPDATE users SET disabled_at = ${disabled ? 'COALESCE(disabled_at, now())' : 'NULL'}
+         WHERE ${isEmail(idOrEmail) ? 'lower(email) = lower($1)' : 'id = $1'} RETURNING ${columns}`,
+        [idOrEmail.trim()],
+      );
+      if (!rows[0]) throw notFound(idOrEmail);
+      if (disabled) {
+        await tx.query(
+          `UPDATE auth_sessions SET revoked_at = now(), revoke_reason = 'user_disabled'
+           WHERE user_id = $1 AND revoked_at IS NULL`,
+          [rows[0].id],
+        );
+      }
+      return toUser(rows[0]);
+    });
   }
 
   /**

@@ -1,7 +1,16 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { AccessTokens } from '../accounts/access-tokens.js';
+import { AuditLog } from '../accounts/audit.js';
+import { registerAuditRoutes } from '../accounts/audit-routes.js';
+import { registerAuthRoutes } from '../accounts/auth-routes.js';
+import { Authentication } from '../accounts/authentication.js';
+import { LoginGuard } from '../accounts/login-guard.js';
 import { accountMigrations } from '../accounts/migrations.js';
 import { registerUserRoutes } from '../accounts/routes.js';
+import { registerServiceKeyRoutes } from '../accounts/service-key-routes.js';
+import { ServiceKeys } from '../accounts/service-keys.js';
+import { Sessions } from '../accounts/sessions.js';
 import { Users } from '../accounts/users.js';
 import { LocalEventLog } from '../adapters/event-log/local/local-event-log.js';
 import { MemoryKeyValue } from '../adapters/kv/memory.js';
@@ -16,18 +25,27 @@ import { eventTopics, topics } from '../collector/topics.js';
 import { defaultProjectSettings } from '../collector/types.js';
 import type { PlazaConfig } from '../config/config.js';
 import { migrate } from '../core/migrate.js';
-import { deadLetterGroup, startDeadLetterMover } from '../deadletters/mover.js';
+import { deadLetterGroup, deadLetterProcessor } from '../deadletters/mover.js';
 import { DeadLetterStore, deadLetterMigrations } from '../deadletters/store.js';
+import { registerAccessControl } from '../http/access-control.js';
+import { registerCors } from '../http/cors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { registerAdminRoutes } from '../http/routes/admin.js';
 import { registerHealthRoutes } from '../http/routes/health.js';
 import { registerIngestRoutes } from '../http/routes/ingest.js';
+import { registerStreamRoutes } from '../http/routes/stream.js';
 import { createHttpServer } from '../http/server.js';
-import { liveCountersGroup, liveCountersTopics, startLiveCounters } from '../live/counters.js';
+import { liveCountersGroup, liveCountersTopics } from '../live/counters.js';
 import { LiveReader } from '../live/read.js';
+import { liveCountersProcessor } from '../live/replay.js';
 import { registerLiveRoutes } from '../live/routes.js';
+import { createNotify, type Notify, notifyMigrations } from '../notify/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { pipelineCatalog } from '../pipelines/catalog.js';
+import { registerPipelineRoutes } from '../pipelines/routes.js';
+import { type Pipelines, startPipelines } from '../pipelines/start.js';
+import type { PipelineDef } from '../pipelines/types.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
 import type { StateStore } from '../ports/state.js';
@@ -35,16 +53,20 @@ import type { Warehouse } from '../ports/warehouse.js';
 import { projectMigrations } from '../projects/migrations.js';
 import { Projects } from '../projects/projects.js';
 import { WriteKeys } from '../projects/write-keys.js';
-import { SchemaRegistry } from '../schemas/registry.js';
-import { rawEventsGroup, startRawEventsSink } from '../sink/raw-events-sink.js';
-import type { ConsumerLoop } from '../stream/consumer-loop.js';
-import { sessionizerGroup, sessionizerTopics, startSessionizer } from '../stream/sessions/processor.js';
 import {
-  startWindowAggregator,
-  windowAggregatorGroup,
-  windowAggregatorTopics,
-} from '../stream/windows/aggregator.js';
-import { acquireDataDir, adminToken, dataPaths, updateServerLock } from './data-dir.js';
+  createQualityGate,
+  QualityResults,
+  Quarantine,
+  qualityMigrations,
+  registerQualityRoutes,
+} from '../quality/index.js';
+import { SchemaRegistry } from '../schemas/registry.js';
+import { rawEventsGroup, rawEventsProcessor } from '../sink/raw-events-sink.js';
+import { ProcessorSet } from '../stream/processors.js';
+import { sessionizerGroup, sessionizerProcessor, sessionizerTopics } from '../stream/sessions/processor.js';
+import { windowAggregatorGroup, windowAggregatorTopics } from '../stream/windows/aggregator.js';
+import { windowAggregatorProcessor } from '../stream/windows/replay.js';
+import { acquireDataDir, adminToken, dataPaths, jwtSecret, updateServerLock } from './data-dir.js';
 
 export const version: string = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -61,6 +83,8 @@ export interface PlazaOptions {
   roles: Role[];
   /** Take the data directory (a server); commands hold it too while they run without a server. */
   logger?: Logger;
+  /** The pipelines this process knows (default: pipelineCatalog()); tests bring their own. */
+  pipelines?: readonly PipelineDef[];
 }
 
 export interface Plaza {
@@ -69,6 +93,10 @@ export interface Plaza {
   logger: Logger;
   metrics: Metrics;
   stores: { log: EventLog; warehouse: Warehouse; state: StateStore; kv: KeyValue };
+  /** The outbox and the notifications service (report tasks and the quality gate send through it). */
+  notify: Notify;
+  /** The orchestrator: runner always, scheduler in the worker role. */
+  pipelines: Pipelines;
   adminToken: string;
   /** Starts listening; returns the bound address. */
   listen(): Promise<{ host: string; port: number; url: string }>;
@@ -102,7 +130,13 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       ? await PostgresState.open(config.stateUrl)
       : await PgliteState.open(paths.state);
     closers.push(() => state.close());
-    await migrate(state, [...projectMigrations, ...deadLetterMigrations, ...accountMigrations]);
+    await migrate(state, [
+      ...projectMigrations,
+      ...deadLetterMigrations,
+      ...accountMigrations,
+      ...qualityMigrations,
+      ...notifyMigrations,
+    ]);
 
     const kv: KeyValue = config.kvUrl
       ? await RedisKeyValue.open(config.kvUrl)
@@ -140,8 +174,59 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     const users = new Users(state, projects);
     const collector = new Collector({ log, registry, dedup, metrics });
     const token = adminToken(config.dataDir, config.adminToken);
+    const audit = new AuditLog(state);
+    const serviceKeys = new ServiceKeys(state, projects);
+    const authentication = new Authentication({
+      users,
+      sessions: new Sessions(state, config.auth.refreshTokenDays),
+      tokens: new AccessTokens(
+        jwtSecret(config.dataDir, config.auth.jwtSecret),
+        config.auth.accessTokenMinutes,
+      ),
+      serviceKeys,
+      guard: new LoginGuard(kv),
+      audit,
+      adminToken: token,
+    });
+    const notify = createNotify(state, config.notify);
 
-    const loops: ConsumerLoop[] = [];
+    const timeZoneOf = async (id: string) =>
+      (await projects.find(id))?.settings.timeZone ?? defaultProjectSettings.timeZone;
+    // The worker role's stream processors; each is a consumer group that `plaza stream replay` can rewind.
+    const processors = options.roles.includes('worker')
+      ? new ProcessorSet([
+          rawEventsProcessor(log, warehouse, logger.child({ module: 'raw-events-sink' }), metrics),
+          deadLetterProcessor(log, deadLetters, logger.child({ module: 'dead-letter-mover' })),
+          sessionizerProcessor({
+            log,
+            warehouse,
+            logger: logger.child({ module: 'sessionizer' }),
+            timeZoneOf,
+            sessionTimeoutMinutes: config.stream.sessionTimeoutMinutes,
+            allowedLatenessMinutes: config.stream.allowedLatenessMinutes,
+            metrics,
+          }),
+          windowAggregatorProcessor({
+            log,
+            warehouse,
+            logger: logger.child({ module: 'window-aggregator' }),
+            allowedLatenessMs: config.stream.allowedLatenessMinutes * 60_000,
+            metrics,
+            maxFutureMs: async () =>
+              Math.max(
+                defaultProjectSettings.maxFutureMs,
+                ...(await projects.list()).map((p) => p.settings.maxFutureMs),
+              ),
+          }),
+          liveCountersProcessor({
+            log,
+            kv,
+            logger: logger.child({ module: 'live-counters' }),
+            timeZoneOf,
+            metrics,
+          }),
+        ])
+      : undefined;
     let shuttingDown = false;
     const http = await createHttpServer({
       logger,
@@ -149,6 +234,14 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       maxBodyBytes: config.ingest.maxBatchBytes,
       trustProxyHops: config.trustProxyHops,
       version,
+    });
+    // Before any route: CORS first (so refusals carry its headers), then the access control that sees every
+    // route as it is added and authenticates every request to one that is not public.
+    await registerCors(http, config.http);
+    registerAccessControl(http, {
+      authenticate: (bearer) => authentication.authenticate(bearer),
+      rateLimiter: new RateLimiter(kv, config.auth.userRateLimitPerMinute, 'user or service key'),
+      audit,
     });
     registerHealthRoutes(http, {
       metrics,
@@ -178,53 +271,47 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     });
     registerAdminRoutes(http, { adminToken: token, projects, keys, registry, deadLetters, collector });
     registerUserRoutes(http, { adminToken: token, users });
-    registerLiveRoutes(http, { adminToken: token, projects, reader: new LiveReader(kv) });
+    registerAuthRoutes(http, { authentication, users });
+    registerServiceKeyRoutes(http, { serviceKeys });
+    registerAuditRoutes(http, { audit });
+    registerQualityRoutes(http, {
+      adminToken: token,
+      results: new QualityResults(state),
+      quarantine: new Quarantine(warehouse),
+    });
+    registerLiveRoutes(http, { projects, reader: new LiveReader(kv) });
+    registerStreamRoutes(http, { adminToken: token, processors });
+    const pipelines = await startPipelines({
+      state,
+      warehouse,
+      logger,
+      metrics,
+      projects,
+      config: config.pipelines,
+      pipelines:
+        options.pipelines ??
+        pipelineCatalog({ dataDir: config.dataDir, notifications: notify.notifications }),
+      schedule: options.roles.includes('worker'),
+      gate: createQualityGate({ notifications: notify.notifications }),
+    });
+    // Closers run in reverse: HTTP closes first (no new runs), then active runs are aborted or awaited
+    // before the stores they write to close.
+    closers.push(() => pipelines.stop(20_000));
+    registerPipelineRoutes(http, { adminToken: token, pipelines });
     await http.ready();
 
+    if (processors) await processors.startAll();
     if (options.roles.includes('worker')) {
-      loops.push(
-        await startRawEventsSink(log, warehouse, logger.child({ module: 'raw-events-sink' }), metrics),
-      );
-      loops.push(await startDeadLetterMover(log, deadLetters, logger.child({ module: 'dead-letter-mover' })));
-      loops.push(
-        await startSessionizer({
-          log,
-          warehouse,
-          logger: logger.child({ module: 'sessionizer' }),
-          timeZoneOf: async (id) =>
-            (await projects.find(id))?.settings.timeZone ?? defaultProjectSettings.timeZone,
-          sessionTimeoutMinutes: config.stream.sessionTimeoutMinutes,
-          allowedLatenessMinutes: config.stream.allowedLatenessMinutes,
-          metrics,
-        }),
-      );
-      loops.push(
-        await startWindowAggregator({
-          log,
-          warehouse,
-          logger: logger.child({ module: 'window-aggregator' }),
-          allowedLatenessMs: config.stream.allowedLatenessMinutes * 60_000,
-          metrics,
-        }),
-      );
-      loops.push(
-        await startLiveCounters({
-          log,
-          kv,
-          logger: logger.child({ module: 'live-counters' }),
-          timeZoneOf: async (id) =>
-            (await projects.find(id))?.settings.timeZone ?? defaultProjectSettings.timeZone,
-          metrics,
-        }),
-      );
+      // Delivers what any role queued, including rows a crash left pending.
+      const delivery = notify.startDelivery(logger.child({ module: 'notify' }));
+      closers.push(() => delivery.stop());
     }
     // HTTP stops first (in-flight requests finish and are acknowledged), then the workers drain what the log
     // holds, then the stores close: nothing acknowledged is left behind in memory.
     closers.push(async () => {
-      for (const l of loops) {
-        await l.drain(20_000).catch((e) => logger.warn({ err: e }, 'workers did not drain before stopping'));
-        await l.stop();
-      }
+      await processors?.stopAll(20_000, (e) =>
+        logger.warn({ err: e }, 'workers did not drain before stopping'),
+      );
     });
     closers.push(async () => {
       shuttingDown = true;
@@ -237,6 +324,8 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       logger,
       metrics,
       stores: { log, warehouse, state, kv },
+      notify,
+      pipelines,
       adminToken: token,
       async listen() {
         await http.listen({ host: config.host, port: config.port });
@@ -246,7 +335,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
         return { host: config.host, port, url: `http://${config.host}:${port}` };
       },
       async drain(timeoutMs) {
-        for (const l of loops) await l.drain(timeoutMs);
+        await processors?.drain(timeoutMs);
       },
       close: closeAll,
     };

@@ -23,6 +23,7 @@ export interface ServerLock {
 export const dataPaths = (dataDir: string) => ({
   lock: join(dataDir, 'plaza.lock'),
   adminToken: join(dataDir, 'admin-token'),
+  jwtSecret: join(dataDir, 'jwt-secret'),
   eventLog: join(dataDir, 'log'),
   state: join(dataDir, 'state'),
   warehouse: join(dataDir, 'warehouse.duckdb'),
@@ -98,4 +99,19 @@ export function adminToken(dataDir: string, configured?: string): string {
   const token = `adm_${randomBytes(24).toString('base64url')}`;
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   return token;
+}
+
+/**
+ * The HS256 key of access tokens: from configuration, else the one generated into the data directory on first
+ * use. Processes sharing a deployment must share it (configure `auth.jwtSecret`), or they refuse each other's
+ * tokens.
+ */
+export function jwtSecret(dataDir: string, configured?: string): string {
+  if (configured) return configured;
+  const path = dataPaths(dataDir).jwtSecret;
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

@@ -3,8 +3,11 @@ import { Command, Option } from 'commander';
 import { createPlaza, type Role, version } from '../app/compose.js';
 import { type ConfigInput, loadConfig, type PlazaConfig } from '../config/config.js';
 import { isPlazaError, PlazaError } from '../core/errors.js';
+import { registerAccessCommands } from './access-commands.js';
 import { type ApiClient, connect } from './client.js';
 import { printJson, printTable } from './output.js';
+import { registerPipelineCommands } from './pipeline-commands.js';
+import { registerQualityCommands } from './quality-commands.js';
 import { registerSimulationCommands } from './simulation-commands.js';
 
 interface GlobalOpts {
@@ -433,6 +436,40 @@ for (const [verb, description] of [
     );
 }
 
+const stream = program.command('stream').description('stream processors (consumer groups of the event log)');
+stream.command('groups').action(
+  action(
+    async (api) => {
+      const r = await api.request<{ groups: string[] }>('GET', '/v1/admin/stream/groups');
+      return { data: r, text: r.groups.join('\n') };
+    },
+    ['worker'],
+  ),
+);
+stream
+  .command('replay')
+  .description(
+    "recompute a processor's effects from an offset or a time (its output equals an uninterrupted run)",
+  )
+  .requiredOption('--group <group>', 'consumer group, see `plaza stream groups`')
+  .requiredOption('--from <offset|time>', 'an offset (the same in every partition) or an ISO-8601 time')
+  .action(
+    action(
+      async (api, o: { group: string; from: string }) => {
+        const r = await api.request<{ positions: { topic: string; partition: number; offset: number }[] }>(
+          'POST',
+          '/v1/admin/stream/replay',
+          { group: o.group, from: o.from },
+        );
+        return {
+          data: r,
+          text: `replaying ${o.group} from ${r.positions.map((p) => `${p.topic}/${p.partition}@${p.offset}`).join(', ')}`,
+        };
+      },
+      ['worker'],
+    ),
+  );
+
 program
   .command('config')
   .description('print the effective configuration (secrets hidden)')
@@ -441,11 +478,20 @@ program
     printJson({
       ...c,
       adminToken: c.adminToken ? '[set]' : undefined,
+      auth: { ...c.auth, jwtSecret: c.auth.jwtSecret ? '[set]' : undefined },
       stateUrl: c.stateUrl?.replace(/\/\/[^@]*@/, '//***@'),
+      notify: {
+        ...c.notify,
+        webhookSecret: c.notify.webhookSecret ? '[set]' : undefined,
+        smtpUrl: c.notify.smtpUrl?.replace(/\/\/[^@]*@/, '//***@'),
+      },
     });
   });
 
 registerSimulationCommands(program, configOf);
+registerQualityCommands(program, action);
+registerPipelineCommands(program, action);
+registerAccessCommands(program, action);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (isPlazaError(e)) {

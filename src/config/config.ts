@@ -11,6 +11,40 @@ import { PlazaError } from '../core/errors.js';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** A list given as a JSON array (config file) or as comma-separated text (environment variable). */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
+
+/** Where notifications go (src/notify): signed webhooks and/or e-mail over SMTP. */
+const notifySchema = z
+  .object({
+    webhookUrls: list(z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')).default([]),
+    /** HMAC-SHA256 key of X-Plaza-Signature; required when there are webhooks (receivers must verify). */
+    webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL such as smtp://user:pass@host:587')
+      .optional(),
+    from: z.string().min(3).default('Plaza <plaza@localhost>'),
+    /** Who gets alerts (failed quality checks, anomalies), besides the webhooks. */
+    adminEmails: list(z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be e-mail addresses')).default([]),
+  })
+  .strict()
+  .refine((n) => n.webhookUrls.length === 0 || n.webhookSecret !== undefined, {
+    message: 'webhookUrls need a webhookSecret (PLAZA_NOTIFY_WEBHOOK_SECRET) to sign requests',
+    path: ['webhookSecret'],
+  })
+  .default({ webhookUrls: [], from: 'Plaza <plaza@localhost>', adminEmails: [] });
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default('./.plaza'),
@@ -81,6 +115,83 @@ export const configSchema = z
           .default(10),
       })
       .default({ sessionTimeoutMinutes: 30, allowedLatenessMinutes: 10 }),
+    /** The pipeline orchestrator (src/pipelines). */
+    pipelines: z
+      .object({
+        /** Zone of the cron schedules and of the daily partitions ("yesterday"). */
+        timeZone: z
+          .string()
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat('en-US', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'must be an IANA time zone such as America/Santo_Domingo')
+          .default('America/Santo_Domingo'),
+        /** Schedule pipelines in a process with the worker role (one at a time holds the lease). */
+        scheduler: z
+          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+            error: 'expected true or false',
+          })
+          .default(true),
+        /** After downtime, daily pipelines catch up at most this many days back. */
+        catchUpDays: z.coerce.number().int().min(0).max(366).default(31),
+        /** Days a backfill runs at once. */
+        backfillConcurrency: positiveInt.max(16).default(2),
+      })
+      .strict()
+      .default({
+        timeZone: 'America/Santo_Domingo',
+        scheduler: true,
+        catchUpDays: 31,
+        backfillConcurrency: 2,
+      }),
+    notify: notifySchema,
+    /** The app API's HTTP settings (the collection endpoints keep CORS open to every origin). */
+    http: z
+      .object({
+        /** Origins allowed to call the app API from a browser; empty: same origin only; `*`: any. */
+        corsOrigins: list(
+          z
+            .string()
+            .regex(
+              /^(\*|https?:\/\/[^/\s]+)$/,
+              'must be origins such as https://app.example.com (scheme, host, optional port; no path) or *',
+            ),
+        ).default([]),
+        /** Access-Control-Allow-Credentials for those origins. */
+        corsCredentials: z
+          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+            error: 'expected true or false',
+          })
+          .default(false),
+      })
+      .strict()
+      .refine((h) => !(h.corsCredentials && h.corsOrigins.includes('*')), {
+        message: 'corsCredentials cannot be combined with corsOrigins "*" (any site could act as the user)',
+        path: ['corsCredentials'],
+      })
+      .default({ corsOrigins: [], corsCredentials: false }),
+    /** Sign-in and API access (src/accounts, src/http/access-control.ts). */
+    auth: z
+      .object({
+        /** Lifetime of JWT access tokens; fractions allowed (0.05 = 3 s), rounded to whole seconds. */
+        accessTokenMinutes: z.coerce
+          .number()
+          .positive()
+          .max(24 * 60)
+          .default(15),
+        /** A refresh token expires this long after it was issued (each refresh issues a new one). */
+        refreshTokenDays: z.coerce.number().positive().max(365).default(30),
+        /** HS256 key of access tokens, shared by every process; unset: generated into the data directory. */
+        jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+        /** Requests per minute per signed-in user and per service key (the admin token is not limited). */
+        userRateLimitPerMinute: positiveInt.default(600),
+      })
+      .strict()
+      .default({ accessTokenMinutes: 15, refreshTokenDays: 30, userRateLimitPerMinute: 600 }),
   })
   .strict();
 
@@ -106,6 +217,21 @@ const envMap: Record<string, string[]> = {
   PLAZA_MAX_BATCH_EVENTS: ['ingest', 'maxBatchEvents'],
   PLAZA_SESSION_TIMEOUT_MINUTES: ['stream', 'sessionTimeoutMinutes'],
   PLAZA_ALLOWED_LATENESS_MINUTES: ['stream', 'allowedLatenessMinutes'],
+  PLAZA_PIPELINES_TIME_ZONE: ['pipelines', 'timeZone'],
+  PLAZA_PIPELINES_SCHEDULER: ['pipelines', 'scheduler'],
+  PLAZA_PIPELINES_CATCH_UP_DAYS: ['pipelines', 'catchUpDays'],
+  PLAZA_PIPELINES_BACKFILL_CONCURRENCY: ['pipelines', 'backfillConcurrency'],
+  PLAZA_NOTIFY_WEBHOOK_URLS: ['notify', 'webhookUrls'],
+  PLAZA_NOTIFY_WEBHOOK_SECRET: ['notify', 'webhookSecret'],
+  PLAZA_NOTIFY_SMTP_URL: ['notify', 'smtpUrl'],
+  PLAZA_NOTIFY_FROM: ['notify', 'from'],
+  PLAZA_NOTIFY_ADMIN_EMAILS: ['notify', 'adminEmails'],
+  PLAZA_CORS_ORIGINS: ['http', 'corsOrigins'],
+  PLAZA_CORS_CREDENTIALS: ['http', 'corsCredentials'],
+  PLAZA_ACCESS_TOKEN_MINUTES: ['auth', 'accessTokenMinutes'],
+  PLAZA_REFRESH_TOKEN_DAYS: ['auth', 'refreshTokenDays'],
+  PLAZA_JWT_SECRET: ['auth', 'jwtSecret'],
+  PLAZA_USER_RATE_LIMIT_PER_MINUTE: ['auth', 'userRateLimitPerMinute'],
 };
 
 export const configEnvVars = Object.keys(envMap);

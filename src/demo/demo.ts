@@ -4,6 +4,7 @@ import { createPlaza, type Plaza } from '../app/compose.js';
 import { readServerLock } from '../app/data-dir.js';
 import type { PlazaConfig } from '../config/config.js';
 import { PlazaError } from '../core/errors.js';
+import { localDate } from '../live/time-zone.js';
 import { createLogger } from '../observability/logger.js';
 import { createSimulation, defaultSellers, defaultUsers } from '../simulate/index.js';
 import { progressView } from '../simulate/progress.js';
@@ -221,6 +222,12 @@ export async function runDemo(config: PlazaConfig, o: DemoOptions = {}): Promise
       out.write(`resuming: ${state.settled} events were delivered by an earlier run\n`);
     const historyEnd = state.start + state.days * DAY;
     const view = progressView({ start: state.start, end: historyEnd }, out);
+    let marts: Promise<void> | undefined;
+    const buildMarts = () => {
+      marts ??= buildWarehouse(plaza, state.start, historyEnd, out).catch((e) => {
+        out.write(`the warehouse build failed: ${(e as Error).message} (see \`plaza pipeline status\`)\n`);
+      });
+    };
     let result: RunResult;
     try {
       result = await runSimulationInWorker(
@@ -241,6 +248,7 @@ export async function runDemo(config: PlazaConfig, o: DemoOptions = {}): Promise
               state.historyLoaded = true;
               writeDemoState(config.dataDir, state);
               out.write(`\nhistory loaded. Plaza is live at ${url}\n`);
+              buildMarts();
             }
           },
           onCheckpoint: (settled) => {
@@ -261,9 +269,44 @@ export async function runDemo(config: PlazaConfig, o: DemoOptions = {}): Promise
       // Every event is durable in the log already; waiting lets the next look at the warehouse see them all.
       out.write('waiting for the workers to load what is still in the event log into the warehouse…\n');
       await plaza.drain(30 * 60_000);
+      if (state.historyLoaded) buildMarts();
+      await marts;
     }
     return { url, state, result };
   } finally {
     await plaza.close();
   }
+}
+
+/**
+ * The daily pipeline over the simulated days (days already built are skipped, so a resumed demo only builds
+ * what is missing), once the workers have loaded the history into the warehouse.
+ */
+async function buildWarehouse(
+  plaza: Plaza,
+  start: number,
+  end: number,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  await plaza.drain(30 * 60_000);
+  const tz = plaza.config.pipelines.timeZone;
+  const from = localDate(tz, start);
+  const to = localDate(tz, end - 1);
+  const started = Date.now();
+  const backfill = await plaza.pipelines.runner.backfill('daily', {
+    from,
+    to,
+    reprocess: 'missing',
+    concurrency: 1,
+  });
+  if (backfill.runs.length === 0) return;
+  out.write(
+    `building the warehouse marts for ${backfill.runs.length} days (${from} … ${to}) in the background\n`,
+  );
+  const runs = await backfill.done;
+  const failed = runs.filter((r) => r.status !== 'succeeded').length;
+  out.write(
+    `warehouse marts built for ${runs.length - failed} of ${runs.length} days in ${Math.round((Date.now() - started) / 1000)} s` +
+      `${failed > 0 ? ` (${failed} failed: plaza pipeline status daily)` : ''}\n`,
+  );
 }

@@ -9,6 +9,8 @@ export class RateLimiter {
   constructor(
     private readonly kv: KeyValue,
     private readonly perMinute: number,
+    /** What a subject is, for the message: a write key, or a user or service key on the app API. */
+    private readonly noun = 'key',
   ) {}
 
   /** Throws 429 (with the seconds to wait) once `subject` has used its budget in the current minute. */
@@ -19,7 +21,7 @@ export class RateLimiter {
       const retryAfter = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000));
       throw new PlazaError(
         'rate_limited',
-        `rate limit of ${this.perMinute} requests per minute exceeded for this key; retry in ${retryAfter} s`,
+        `rate limit of ${this.perMinute} requests per minute exceeded for this ${this.noun}; retry in ${retryAfter} s`,
         429,
         { details: { retry_after_seconds: retryAfter, limit_per_minute: this.perMinute } },
       );

@@ -79,6 +79,11 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
         securitySchemes: {
           writeKey: { type: 'http', scheme: 'basic', description: 'write key as username, empty password' },
           adminToken: { type: 'http', scheme: 'bearer' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'access token (JWT, from POST /v1/auth/login) or service key',
+          },
         },
       },
     },

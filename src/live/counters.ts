@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { EventLog, LogConsumer, StoredRecord } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
 import { type ConsumerLoop, startConsumerLoop } from '../stream/consumer-loop.js';
+import { firstAtOrAfter } from '../stream/log-time.js';
 import {
   counterFor,
   needsBody,
@@ -15,7 +16,6 @@ import {
 } from '../stream/windows/event-fields.js';
 import { lingeringLog, yieldEvery, yieldToEventLoop } from '../stream/windows/linger.js';
 import { liveKeys, liveLimits, trendingPeriod, trendingWeight } from './keys.js';
-import { firstAtOrAfter } from './log-time.js';
 import { localDay } from './time-zone.js';
 
 export const liveCountersGroup = 'live-counters';
@@ -34,6 +34,48 @@ interface BatchEffects {
   trending: Map<string, Map<string, number>>;
   /** visitors key → visitor → last seen */
   visitors: Map<string, Map<string, number>>;
+}
+
+/** One project's increments of a batch, by raw ids. */
+class ProjectSums {
+  readonly visitors = new Map<string, number>();
+  readonly sellerVisitors = new Map<string, Map<string, number>>();
+  /** listing → field → increment */
+  readonly stats = new Map<string, Map<string, number>>();
+  /** local day → views */
+  readonly days = new Map<
+    string,
+    { ends: number; project: number; listings: Map<string, number>; sellers: Map<string, number> }
+  >();
+  /** period → listing → weight */
+  readonly trending = new Map<number, Map<string, number>>();
+  constructor(
+    readonly projectId: string,
+    readonly timeZone: string,
+  ) {}
+}
+
+function effectsOf(sums: Map<string, ProjectSums>): BatchEffects {
+  const fx: BatchEffects = {
+    stats: new Map(),
+    viewsToday: new Map(),
+    trending: new Map(),
+    visitors: new Map(),
+  };
+  for (const [p, ps] of sums) {
+    if (ps.visitors.size > 0) fx.visitors.set(liveKeys.visitors(p), ps.visitors);
+    for (const [seller, v] of ps.sellerVisitors) fx.visitors.set(liveKeys.sellerVisitors(p, seller), v);
+    for (const [listing, fields] of ps.stats) fx.stats.set(liveKeys.listingStats(p, listing), fields);
+    for (const [date, d] of ps.days) {
+      fx.viewsToday.set(liveKeys.viewsToday(p, 'project', p, date), [d.project, d.ends]);
+      for (const [id, n] of d.listings)
+        fx.viewsToday.set(liveKeys.viewsToday(p, 'listing', id, date), [n, d.ends]);
+      for (const [id, n] of d.sellers)
+        fx.viewsToday.set(liveKeys.viewsToday(p, 'seller', id, date), [n, d.ends]);
+    }
+    for (const [period, m] of ps.trending) fx.trending.set(liveKeys.trending(p, period), m);
+  }
+  return fx;
 }
 
 const add = <K>(m: Map<K, number>, k: K, by: number) => m.set(k, (m.get(k) ?? 0) + by);
@@ -80,14 +122,10 @@ export class LiveCounterWriter {
   /** Returns the receive times (ms) of the events it counted, for latency measurements. */
   async apply(records: readonly StoredRecord[], now = Date.now()): Promise<number[]> {
     const t0 = performance.now();
-    const fx: BatchEffects = {
-      stats: new Map(),
-      viewsToday: new Map(),
-      trending: new Map(),
-      visitors: new Map(),
-    };
+    // Summed by raw ids first (no key strings per event), turned into keys once per batch.
+    const sums = new Map<string, ProjectSums>();
+    let last: ProjectSums | undefined;
     const received: number[] = [];
-    const zones = new Map<string, string>();
     for (let i = 0; i < records.length; i++) {
       if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
       const ev = readLogged(records[i]!.value, wantBody);
@@ -97,16 +135,23 @@ export class LiveCounterWriter {
       if (t < now - liveLimits.horizonMs) continue;
       received.push(h.receivedMs);
       const p = h.projectId;
+      if (last?.projectId !== p) {
+        last = sums.get(p);
+        if (!last) {
+          last = new ProjectSums(p, await this.timeZoneOf(p));
+          sums.set(p, last);
+        }
+      }
+      const ps = last;
       const visitor = visitorOf(h);
       if (visitor !== null && t >= now - liveLimits.visitorsWindowMs) {
-        maxInto(inner(fx.visitors, liveKeys.visitors(p)), visitor, t);
-        if (h.sellerId !== null)
-          maxInto(inner(fx.visitors, liveKeys.sellerVisitors(p, h.sellerId)), visitor, t);
+        maxInto(ps.visitors, visitor, t);
+        if (h.sellerId !== null) maxInto(inner(ps.sellerVisitors, h.sellerId), visitor, t);
       }
       const counter = counterFor(h.eventType, ev.properties);
       if (counter === null) continue;
       if (h.listingId !== null && counter !== 'searches' && t >= now - liveLimits.listingStatsTtlMs) {
-        const fields = inner(fx.stats, liveKeys.listingStats(p, h.listingId));
+        const fields = inner(ps.stats, h.listingId);
         add(fields, counter, 1);
         if (counter === 'purchases') {
           const rev = revenueOf(ev.properties);
@@ -114,28 +159,24 @@ export class LiveCounterWriter {
         }
       }
       if (counter !== 'views') continue;
-      let tz = zones.get(p);
-      if (tz === undefined) {
-        tz = await this.timeZoneOf(p);
-        zones.set(p, tz);
-      }
-      const { date: day, end: ends } = localDay(tz, h.timeMs);
-      if (ends > now) {
-        const bump = (k: string) => {
-          const cur = fx.viewsToday.get(k);
-          fx.viewsToday.set(k, [(cur?.[0] ?? 0) + 1, ends]);
-        };
-        bump(liveKeys.viewsToday(p, 'project', p, day));
-        if (h.listingId !== null) bump(liveKeys.viewsToday(p, 'listing', h.listingId, day));
-        if (h.sellerId !== null) bump(liveKeys.viewsToday(p, 'seller', h.sellerId, day));
+      const day = localDay(ps.timeZone, h.timeMs);
+      if (day.end > now) {
+        let d = ps.days.get(day.date);
+        if (!d) {
+          d = { ends: day.end, project: 0, listings: new Map(), sellers: new Map() };
+          ps.days.set(day.date, d);
+        }
+        d.project++;
+        if (h.listingId !== null) add(d.listings, h.listingId, 1);
+        if (h.sellerId !== null) add(d.sellers, h.sellerId, 1);
       }
       if (h.listingId !== null && t >= now - liveLimits.trendingPeriodMs) {
         const period = trendingPeriod(t);
-        for (const k of [period, period + 1]) {
-          add(inner(fx.trending, liveKeys.trending(p, k)), h.listingId, trendingWeight(t, k));
-        }
+        add(inner(ps.trending, period), h.listingId, trendingWeight(t, period));
+        add(inner(ps.trending, period + 1), h.listingId, trendingWeight(t, period + 1));
       }
     }
+    const fx = effectsOf(sums);
     const t1 = performance.now();
     this.timings.computeMs += t1 - t0;
     try {

@@ -1,8 +1,15 @@
 import type { EventLog, TopicPartitionOffset } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
-import { liveCountersGroup, liveCountersTopics } from './counters.js';
+import { firstAtOrAfter } from '../stream/log-time.js';
+import { commitLogPositions } from '../stream/offsets.js';
+import type { Processor } from '../stream/processors.js';
+import {
+  type LiveCountersOptions,
+  liveCountersGroup,
+  liveCountersTopics,
+  startLiveCounters,
+} from './counters.js';
 import { liveLimits } from './keys.js';
-import { firstAtOrAfter } from './log-time.js';
 
 /**
  * `plaza stream replay --group live-counters [--from <anything>]`: live counters are increments (at least
@@ -34,11 +41,20 @@ export async function prepareLiveReplay(
       });
     }
   }
-  const consumer = await log.consumer({ group, topics: liveCountersTopics });
-  try {
-    await consumer.commit(positions);
-  } finally {
-    await consumer.close();
-  }
+  await commitLogPositions(log, group, liveCountersTopics, positions);
   return { deletedKeys, positions };
+}
+
+/** Live counters for the worker's processor set: any replay rebuilds them from the live horizon (see above). */
+export function liveCountersProcessor(o: LiveCountersOptions): Processor {
+  return {
+    group: o.group ?? liveCountersGroup,
+    topics: liveCountersTopics,
+    start: () => startLiveCounters(o),
+    async rewind() {
+      const r = await prepareLiveReplay(o.log, o.kv, o.group === undefined ? {} : { group: o.group });
+      o.logger.info({ deletedKeys: r.deletedKeys }, 'live counters cleared for a replay');
+      return r.positions;
+    },
+  };
 }

@@ -1,13 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { PlazaError } from '../core/errors.js';
-import { requireAdmin } from '../http/auth.js';
+import { access, principalOf, scopeSeller } from '../http/access.js';
 import type { Projects } from '../projects/projects.js';
 import { projectIdPattern } from '../projects/projects.js';
 import type { LiveReader, ProjectLive } from './read.js';
 
 export interface LiveRouteDeps {
-  adminToken: string;
   projects: Projects;
   reader: LiveReader;
   /** How often the stream checks for changes (default 1000 ms). */
@@ -36,11 +35,22 @@ const projectQuery = {
   properties: { project: { type: 'string', minLength: 1, maxLength: 63, description: 'project id' } },
 } as const;
 
-const security = [{ adminToken: [] }];
+const security: Record<string, string[]>[] = [{ bearer: [] }, { adminToken: [] }];
+
+// Project-wide counters (all visitors, trending listings of every seller) are for admins and analysts. A
+// seller reads their own seller's counters only. Listing counters are refused to sellers until Plaza can tell
+// which seller owns a listing (it has no catalogue yet): an id alone proves nothing.
+const projectWide = access.roles(['admin', 'analyst'], { project: { in: 'params', name: 'id' } });
+const perSeller = access.roles(['admin', 'analyst', 'seller'], {
+  seller: { in: 'params', name: 'id' },
+  project: { in: 'query', name: 'project' },
+});
+const perListing = access.roles(['admin', 'analyst'], { project: { in: 'query', name: 'project' } });
 
 /**
- * Live counters API (admin token for now; issue 6 brings user tokens so sellers see their own). A project's
- * write key is not enough: it is public by design (it ships in web pages) and only sends events.
+ * Live counters API: the admin token, or an access token / service key whose role the route admits (see the
+ * policies above; enforced by src/http/access-control.ts). A project's write key is refused (403
+ * write_key_not_allowed): it is public by design (it ships in web pages) and only sends events.
  */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   const streams = new Set<ServerResponse>();
@@ -62,11 +72,10 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
   };
 
   app.register(async (scope) => {
-    scope.addHook('onRequest', async (request) => authorise(request, deps.adminToken));
-
     scope.get<{ Params: { id: string } }>(
       '/v1/live/projects/:id',
       {
+        config: { access: projectWide },
         schema: {
           tags: ['live'],
           summary:
@@ -84,6 +93,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     scope.get<{ Params: { id: string }; Querystring: { project: string } }>(
       '/v1/live/sellers/:id',
       {
+        config: { access: perSeller },
         schema: {
           tags: ['live'],
           summary: 'Live counters of a seller (dealer or store): visitors in the last 5 minutes, views today',
@@ -94,13 +104,15 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       },
       async (request) => {
         const p = await project(request.query.project);
-        return deps.reader.seller(p.id, request.params.id, p.settings.timeZone);
+        const sellerId = scopeSeller(principalOf(request), request.params.id) ?? request.params.id;
+        return deps.reader.seller(p.id, sellerId, p.settings.timeZone);
       },
     );
 
     scope.get<{ Params: { id: string }; Querystring: { project: string } }>(
       '/v1/live/listings/:id',
       {
+        config: { access: perListing },
         schema: {
           tags: ['live'],
           summary:
@@ -119,6 +131,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     scope.get<{ Params: { id: string } }>(
       '/v1/live/projects/:id/stream',
       {
+        config: { access: projectWide },
         schema: {
           tags: ['live'],
           summary:
@@ -179,17 +192,4 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       },
     );
   });
-}
-
-/** The admin token; a write key gets a precise refusal rather than a generic one. */
-function authorise(request: FastifyRequest, adminToken: string): void {
-  const auth = request.headers.authorization ?? '';
-  if (auth.toLowerCase().startsWith('basic ')) {
-    throw new PlazaError(
-      'write_key_not_allowed',
-      'live counters need the admin token (Authorization: Bearer <admin token>); a write key only sends events',
-      403,
-    );
-  }
-  requireAdmin(request, adminToken);
 }

@@ -55,6 +55,14 @@ export interface Warehouse {
    * offsets they cover, written in one call, never disagree.
    */
   replaceRows(replacements: RowReplacement[]): Promise<void>;
+  /**
+   * Runs the statements in order on one session, as one unit: all take effect or none (the Merger pattern's
+   * "delete a partition, insert its new rows"). Temporary tables one statement creates are visible to the
+   * next. Engines without multi-statement transactions implement it with their own atomic swap (ClickHouse:
+   * REPLACE PARTITION from a staging table), which is why the statements come from a concept's dialect module.
+   * Returns, per statement, the rows it inserted, updated or deleted (0 for other statements).
+   */
+  transaction(statements: readonly string[]): Promise<number[]>;
   /** Positional parameters written as $1, $2, ... */
   query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;

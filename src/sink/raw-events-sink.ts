@@ -3,7 +3,8 @@ import { eventTopics } from '../collector/topics.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { type ConsumerLoop, type ConsumerLoopOptions, startConsumerLoop } from '../stream/consumer-loop.js';
-import type { Processor } from '../stream/processors.js';
+import { commitLogPositions } from '../stream/offsets.js';
+import { type Processor, positionsFrom } from '../stream/processors.js';
 import { rawEventLine, rawEventsLoadSql } from '../warehouse/raw-events-load.js';
 import { rawEventsTable } from '../warehouse/raw-events-table.js';
 
@@ -64,13 +65,16 @@ export function rawEventsProcessor(
     group: rawEventsGroup,
     topics: eventTopics,
     start: () => startRawEventsSink(log, warehouse, logger, metrics),
-    async rewind(positions) {
+    async rewind(from) {
+      const positions = await positionsFrom(log, eventTopics, from);
       // The sink resumes after the highest position raw_events holds, so deleting is all a rewind takes.
       for (const p of positions)
         await warehouse.query(
           'DELETE FROM raw_events WHERE log_topic = $1 AND log_partition = $2 AND log_offset >= $3',
           [p.topic, p.partition, p.offset],
         );
+      await commitLogPositions(log, rawEventsGroup, eventTopics, positions);
+      return positions;
     },
   };
 }

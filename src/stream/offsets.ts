@@ -132,3 +132,21 @@ export async function deleteOffsets(warehouse: Warehouse, group: string): Promis
 function isRecords(r: StoredRecord[] | TopicPartitionOffset[]): r is StoredRecord[] {
   return r.length > 0 && 'value' in (r[0] as object);
 }
+
+/**
+ * Moves a group's committed offsets in the log itself (what lag and drain read), e.g. after a replay moved its
+ * stored positions, so lag shows the replay's progress at once.
+ */
+export async function commitLogPositions(
+  log: EventLog,
+  group: string,
+  topics: readonly string[],
+  positions: TopicPartitionOffset[],
+): Promise<void> {
+  const consumer = await log.consumer({ group, topics: [...topics] });
+  try {
+    await consumer.commit(positions);
+  } finally {
+    await consumer.close();
+  }
+}

@@ -1,6 +1,7 @@
 import { PlazaError } from '../core/errors.js';
 import type { EventLog, TopicPartitionOffset } from '../ports/event-log.js';
 import type { ConsumerLoop } from './consumer-loop.js';
+import { firstAtOrAfter } from './log-time.js';
 
 /** A stream processor as the worker role runs it: a consumer group that can be stopped and rewound. */
 export interface Processor {
@@ -8,11 +9,12 @@ export interface Processor {
   topics: readonly string[];
   start(): Promise<ConsumerLoop>;
   /**
-   * Makes the processor's next start read from these positions and recompute what follows: its stored
-   * effects from those positions on are removed or marked for replacement, its committed offsets moved.
-   * Called while it is stopped.
+   * Makes the processor's next start recompute its effects from `from`: what it derived from there on is
+   * removed or marked for replacement, its stored positions moved. Returns the positions it restarts from,
+   * which may lie before `from` when its effects depend on earlier records (open sessions, lateness
+   * watermarks, counters that cannot be decremented). Called while it is stopped.
    */
-  rewind(positions: TopicPartitionOffset[]): Promise<void>;
+  rewind(from: ReplayFrom): Promise<TopicPartitionOffset[]>;
 }
 
 export type ReplayFrom = { offset: number } | { time: number };
@@ -27,34 +29,37 @@ export async function positionsFrom(
   for (const topic of topics) {
     const ends = await log.endOffsets(topic);
     for (const [partition, end] of ends.entries()) {
-      if ('offset' in from) {
-        positions.push({ topic, partition, offset: Math.min(Math.max(0, from.offset), end) });
-        continue;
-      }
-      // Append times never decrease within a partition, so the first record at or after `time` is found
-      // by binary search.
-      let lo = 0;
-      let hi = end;
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        const [r] = await log.read(topic, partition, mid, 1);
-        if (r === undefined || r.timestamp >= from.time) hi = mid;
-        else lo = mid + 1;
-      }
-      positions.push({ topic, partition, offset: lo });
+      const offset =
+        'offset' in from
+          ? Math.min(Math.max(0, from.offset), end)
+          : await firstAtOrAfter(log, topic, partition, end, from.time);
+      positions.push({ topic, partition, offset });
     }
   }
   return positions;
+}
+
+/**
+ * The earliest append time of the records at the given positions (null when every position is at the end of
+ * its partition): an offset-based replay, expressed as a time for processors whose state is kept by time.
+ */
+export async function earliestTimeAt(
+  log: EventLog,
+  positions: TopicPartitionOffset[],
+): Promise<number | null> {
+  let earliest: number | null = null;
+  for (const p of positions) {
+    const [r] = await log.read(p.topic, p.partition, p.offset, 1);
+    if (r && (earliest === null || r.timestamp < earliest)) earliest = r.timestamp;
+  }
+  return earliest;
 }
 
 /** The worker role's processors: started together, drained together, replayed one group at a time. */
 export class ProcessorSet {
   private readonly running = new Map<string, ConsumerLoop>();
 
-  constructor(
-    private readonly log: EventLog,
-    readonly processors: readonly Processor[],
-  ) {}
+  constructor(readonly processors: readonly Processor[]) {}
 
   get groups(): string[] {
     return this.processors.map((p) => p.group);
@@ -68,9 +73,10 @@ export class ProcessorSet {
     for (const loop of this.running.values()) await loop.drain(timeoutMs);
   }
 
-  async stopAll(drainMs?: number): Promise<void> {
+  /** Drains each group first when `drainMs` is given (a group that cannot drain in time is still stopped). */
+  async stopAll(drainMs?: number, onDrainError?: (e: unknown) => void): Promise<void> {
     for (const [group, loop] of this.running) {
-      if (drainMs !== undefined) await loop.drain(drainMs).catch(() => undefined);
+      if (drainMs !== undefined) await loop.drain(drainMs).catch((e) => onDrainError?.(e));
       await loop.stop();
       this.running.delete(group);
     }
@@ -90,12 +96,10 @@ export class ProcessorSet {
       throw new PlazaError('group_not_running', `processor ${group} is not running in this process`, 409);
     await loop.stop();
     this.running.delete(group);
-    const positions = await positionsFrom(this.log, p.topics, from);
     try {
-      await p.rewind(positions);
+      return await p.rewind(from);
     } finally {
       this.running.set(group, await p.start());
     }
-    return positions;
   }
 }

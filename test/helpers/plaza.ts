@@ -44,6 +44,8 @@ export async function startPlaza(
       port: 0,
       host: '127.0.0.1',
       logLevel: 'silent',
+      // Tests that are not about pipelines should not see a cron run start under them.
+      pipelines: { scheduler: false },
       ...(o.overrides ?? {}),
     } as ConfigInput,
   });
@@ -174,7 +176,12 @@ export async function spawnServer(
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, plazaBin, 'up', '--port', '0', '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH ?? '', PLAZA_LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PLAZA_LOG_LEVEL: 'info',
+      PLAZA_PIPELINES_SCHEDULER: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

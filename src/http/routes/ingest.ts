@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Collector, IngestItem, IngestOutcome } from '../../collector/collector.js';
 import { mergeBatchContext } from '../../collector/normalize/segment.js';
@@ -22,7 +21,13 @@ export interface IngestRouteDeps {
 }
 
 const segmentTypes: SegmentType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
-const collectPaths = new Set(['/v1/events', '/v1/batch', '/v1/b', ...segmentTypes.map((t) => `/v1/${t}`)]);
+/** The collection endpoints: write-key authentication, and CORS open to every origin (src/http/cors.ts). */
+export const collectPaths = new Set<string>([
+  '/v1/events',
+  '/v1/batch',
+  '/v1/b',
+  ...segmentTypes.map((t) => `/v1/${t}`),
+]);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -106,21 +111,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
     }
   }
 
+  // CORS for these routes is set up with the app API's, in one place: src/http/cors.ts.
   app.register(async (scope) => {
-    // Sites send from their own origins; a write key is public by design (it sits in the page), so any
-    // origin may send. Retry-After is exposed so the browser tracker can honour it.
-    // (The plugin's preflight route answers every path, so the delegator keeps other APIs closed to browsers.)
-    const open = {
-      origin: '*',
-      methods: ['POST'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'X-Request-Id'],
-      exposedHeaders: ['Retry-After', 'X-Request-Id'],
-      maxAge: 86_400,
-    };
-    await scope.register(cors, {
-      delegator: (req, cb) =>
-        cb(null, collectPaths.has((req.url ?? '').split('?')[0]!) ? open : { origin: false }),
-    });
     scope.setValidatorCompiler(docsOnly);
     // A request whose body could not be parsed is still kept as a dead letter when its key is valid:
     // the sender's bug is then visible in Plaza instead of only in the sender's logs.

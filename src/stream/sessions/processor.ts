@@ -14,13 +14,14 @@ import { sessionsKey, sessionsTable } from '../../warehouse/sessions-table.js';
 import { type ConsumerLoop, type ConsumerLoopOptions, startConsumerLoop } from '../consumer-loop.js';
 import { IdentityMap, type IdentityStats } from '../identity/identity-map.js';
 import {
+  commitLogPositions,
   ensureOffsetsTable,
   loadOffsets,
   offsetsReplacement,
   seekToStoredOffsets,
   watermarkKey,
 } from '../offsets.js';
-import type { Processor } from '../processors.js';
+import { type Processor, positionsFrom } from '../processors.js';
 import { readSessionEvent, type SessionEvent } from './event-reader.js';
 import { Sessionizer, type SessionizerStats } from './sessionizer.js';
 
@@ -377,8 +378,9 @@ export function sessionizerProcessor(d: SessionizerDeps): Processor {
     group: sessionizerGroup,
     topics: sessionizerTopics,
     start: () => startSessionizer(d),
-    async rewind(positions: TopicPartitionOffset[]) {
+    async rewind(from) {
       await ensureSessionTables(d.warehouse);
+      const positions = await positionsFrom(d.log, sessionizerTopics, from);
       const stored = new Map(
         (await loadOffsets(d.warehouse, sessionizerGroup)).map((o) => [
           watermarkKey(o.topic, o.partition),
@@ -388,7 +390,16 @@ export function sessionizerProcessor(d: SessionizerDeps): Processor {
       const behind = positions.some(
         (p) => p.offset < (stored.get(watermarkKey(p.topic, p.partition))?.offset ?? 0),
       );
-      if (behind) await resetSessionizer(d.warehouse);
+      // Ahead of (or at) what is stored: nothing derived from there on yet, the group simply goes on.
+      if (!behind)
+        return positions.map((p) => ({
+          ...p,
+          offset: stored.get(watermarkKey(p.topic, p.partition))?.offset ?? p.offset,
+        }));
+      await resetSessionizer(d.warehouse);
+      const start = positions.map((p) => ({ ...p, offset: 0 }));
+      await commitLogPositions(d.log, sessionizerGroup, sessionizerTopics, start);
+      return start;
     },
   };
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { urlHost } from '../../collector/enrich/url.js';
+import { localDay } from '../../live/time-zone.js';
 import type { Row } from '../../ports/warehouse.js';
 import type { IdentityMap } from '../identity/identity-map.js';
 import { isUsableId } from '../identity/rules.js';
 import type { SessionEvent } from './event-reader.js';
-import { localDay } from './local-day.js';
 import { trafficSource } from './traffic-source.js';
 
 /**

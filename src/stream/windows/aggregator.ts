@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { topics } from '../../collector/topics.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { EventLog, StoredRecord } from '../../ports/event-log.js';
-import type { Row, Warehouse } from '../../ports/warehouse.js';
+import type { Row, RowReplacement, Warehouse } from '../../ports/warehouse.js';
 import {
   aggHourTable,
   aggKey,
@@ -18,7 +18,13 @@ import { type ConsumerLoop, startConsumerLoop } from '../consumer-loop.js';
 import { ensureOffsetsTable, offsetsReplacement, seekToStoredOffsets } from '../offsets.js';
 import { counterFor, counterOfType, needsBody, readLogged, revenueOf, visitorOf } from './event-fields.js';
 import { lingeringLog, yieldEvery, yieldToEventLoop } from './linger.js';
-import { type AdmittedEvent, type Granularity, type PersistedState, WindowState } from './window-state.js';
+import {
+  type AdmittedEvent,
+  type Granularity,
+  type PersistedState,
+  type ViewerCutoff,
+  WindowState,
+} from './window-state.js';
 
 export const windowAggregatorGroup = 'window-aggregator';
 /** Behaviour events only: catalogue and ML events feed no window counter. */
@@ -78,6 +84,47 @@ export async function startWindowAggregator(o: WindowAggregatorOptions): Promise
   let lastGc = 0;
   const totals = { events: 0, admitted: 0, flushes: 0, rows: 0, computeMs: 0, writeMs: 0 };
 
+  // The warehouse write of batch N runs while batch N+1 is computed (DuckDB works in its own threads). Writes
+  // stay in order (N+1's starts after N's ends), and a failed write is retried as it is: it holds absolute
+  // values and the offsets they cover, consistent with the state in memory. Anything that reads the
+  // warehouse, or reloads the state, first waits for the write in flight.
+  let writing: { done: Promise<void>; abandoned: boolean } = { done: Promise.resolve(), abandoned: false };
+  let stopping = false;
+  const settle = async (): Promise<void> => {
+    writing.abandoned = true;
+    await writing.done.catch(() => {});
+  };
+
+  const write = (replacements: RowReplacement[], cutoffs: ViewerCutoff[] | null) => {
+    const token = { done: Promise.resolve(), abandoned: false };
+    token.done = (async () => {
+      const t = performance.now();
+      for (let failures = 0; ; failures++) {
+        try {
+          await warehouse.replaceRows(replacements);
+          break;
+        } catch (e) {
+          if (token.abandoned || stopping) throw e;
+          const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9)) * (0.5 + Math.random() / 2);
+          o.logger.error(
+            { err: e, group, retryInMs: Math.round(delay) },
+            'aggregate write failed; retrying it',
+          );
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+      totals.writeMs += performance.now() - t;
+      // Viewer rows of hours closed by the watermarks this write stored (never by newer ones in memory only).
+      if (cutoffs) {
+        await deleteClosedViewers(warehouse, cutoffs).catch((e) =>
+          o.logger.warn({ err: e }, 'could not delete viewer rows of closed windows (retried later)'),
+        );
+      }
+    })();
+    token.done.catch(() => {});
+    writing = token;
+  };
+
   const loop = await startConsumerLoop({
     log: lingeringLog(o.log, o.lingerMs ?? 1000),
     group,
@@ -87,6 +134,8 @@ export async function startWindowAggregator(o: WindowAggregatorOptions): Promise
     pollTimeoutMs: 200,
     ...(o.metrics ? { metrics: o.metrics } : {}),
     async startFrom(consumer) {
+      await settle();
+      writing = { done: Promise.resolve(), abandoned: false };
       state = await loadState(warehouse, group, lateness);
       await seekToStoredOffsets(o.log, consumer, warehouse, group, windowAggregatorTopics);
     },
@@ -98,45 +147,57 @@ export async function startWindowAggregator(o: WindowAggregatorOptions): Promise
         admit(state, records, i, Math.min(records.length, i + yieldEvery), admitted);
       }
       const toLoad = state.groupsToLoad(admitted);
-      if (toLoad.length > 0) await loadGroups(warehouse, state, toLoad);
+      if (toLoad.length > 0) {
+        await writing.done;
+        await loadGroups(warehouse, state, toLoad);
+      }
       for (let i = 0; i < admitted.length; i += yieldEvery) {
         if (i > 0) await yieldToEventLoop();
         state.apply(admitted.slice(i, i + yieldEvery));
       }
       const out = state.flush();
-      const t1 = performance.now();
-      await warehouse.replaceRows([
-        { table: aggMinuteTable.name, key: aggKey, rows: out.minuteRows },
-        { table: aggHourTable.name, key: aggKey, rows: out.hourRows },
-        { table: aggViewersTable.name, key: aggViewersKey, rows: out.viewerRows },
-        {
-          table: aggStateTable.name,
-          key: aggStateKey,
-          rows: [{ consumer_group: group, state: out.state, updated_at: new Date() }],
-        },
-        offsetsReplacement(group, records),
-      ]);
-      totals.computeMs += t1 - t0;
-      totals.writeMs += performance.now() - t1;
+      const gcDue = Date.now() - lastGc > viewerGcIntervalMs;
+      if (gcDue) lastGc = Date.now();
+      const cutoffs = gcDue ? state.viewerCutoffs() : null;
+      totals.computeMs += performance.now() - t0;
+      // The previous batch's write must have landed before this one starts (and a failure surfaces here:
+      // the loop then reloads the state from the warehouse).
+      await writing.done;
+      write(
+        [
+          { table: aggMinuteTable.name, key: aggKey, rows: out.minuteRows },
+          { table: aggHourTable.name, key: aggKey, rows: out.hourRows },
+          { table: aggViewersTable.name, key: aggViewersKey, rows: out.viewerRows },
+          {
+            table: aggStateTable.name,
+            key: aggStateKey,
+            rows: [{ consumer_group: group, state: out.state, updated_at: new Date() }],
+          },
+          offsetsReplacement(group, records),
+        ],
+        cutoffs,
+      );
       totals.rows += out.minuteRows.length + out.hourRows.length;
       totals.events += records.length;
       totals.admitted += admitted.length;
       totals.flushes++;
       for (const [project, n] of state.takeLateCounts()) lateCounter?.inc({ project }, n);
+      // Windows dropped here are in the write in flight; reading one back waits for it (above).
       state.evict();
-      if (Date.now() - lastGc > viewerGcIntervalMs) {
-        lastGc = Date.now();
-        await deleteClosedViewers(warehouse, state).catch((e) =>
-          o.logger.warn({ err: e }, 'could not delete viewer rows of closed windows (retried later)'),
-        );
-      }
     },
   });
 
   return {
     group,
-    drain: (timeoutMs) => loop.drain(timeoutMs),
-    stop: () => loop.stop(),
+    async drain(timeoutMs) {
+      await loop.drain(timeoutMs);
+      await writing.done;
+    },
+    async stop() {
+      stopping = true;
+      await loop.stop();
+      await writing.done.catch((e) => o.logger.warn({ err: e }, 'the last aggregate write failed'));
+    },
     stats: () => ({
       ...totals,
       lateDropped: Object.values(state.persistedState().late_dropped).reduce((a, b) => a + b, 0),
@@ -257,8 +318,8 @@ async function loadGroups(
 }
 
 /** Deletes stored viewer rows of hours every event of their partition would now find closed. */
-async function deleteClosedViewers(warehouse: Warehouse, state: WindowState): Promise<void> {
-  const cutoffs = state.viewerCutoffs().filter((c) => Number.isFinite(c.before));
+async function deleteClosedViewers(warehouse: Warehouse, all: ViewerCutoff[]): Promise<void> {
+  const cutoffs = all.filter((c) => Number.isFinite(c.before));
   for (let i = 0; i < cutoffs.length; i += 100) {
     const chunk = cutoffs.slice(i, i + 100);
     const params: unknown[] = [];

@@ -1,8 +1,14 @@
 import type { EventLog, TopicPartitionOffset } from '../../ports/event-log.js';
 import type { Warehouse } from '../../ports/warehouse.js';
 import { aggTables } from '../../warehouse/agg-tables.js';
-import { ensureOffsetsTable, offsetsReplacement } from '../offsets.js';
-import { windowAggregatorGroup, windowAggregatorTopics } from './aggregator.js';
+import { commitLogPositions, ensureOffsetsTable, offsetsReplacement } from '../offsets.js';
+import { earliestTimeAt, type Processor, positionsFrom } from '../processors.js';
+import {
+  startWindowAggregator,
+  type WindowAggregatorOptions,
+  windowAggregatorGroup,
+  windowAggregatorTopics,
+} from './aggregator.js';
 import { readLogged } from './event-fields.js';
 import { HOUR_MS, type PersistedState, WindowState, windowStart } from './window-state.js';
 
@@ -53,7 +59,7 @@ export async function prepareAggregatorReplay(
       const n = await log.partitions(topic);
       for (let partition = 0; partition < n; partition++) positions.push({ topic, partition, offset: 0 });
     }
-    await commitToLog(log, group, positions);
+    await commitLogPositions(log, group, windowAggregatorTopics, positions);
     return { fromHour: null, positions, deleted };
   }
 
@@ -112,16 +118,39 @@ export async function prepareAggregatorReplay(
     },
     offsetsReplacement(group, positions),
   ]);
-  await commitToLog(log, group, positions);
+  await commitLogPositions(log, group, windowAggregatorTopics, positions);
   return { fromHour: at.toISOString(), positions, deleted };
 }
 
-/** The log's committed offsets follow, so that lag (and drain) show the replay's progress. */
-async function commitToLog(log: EventLog, group: string, positions: TopicPartitionOffset[]): Promise<void> {
-  const consumer = await log.consumer({ group, topics: windowAggregatorTopics });
-  try {
-    await consumer.commit(positions);
-  } finally {
-    await consumer.close();
-  }
+/**
+ * The aggregator for the worker's processor set. Its windows are kept by event time, so a replay from an
+ * offset becomes a replay from the append time of the earliest record at those offsets (offset 0 everywhere:
+ * from the start), and the hours from there on are recomputed exactly.
+ */
+export function windowAggregatorProcessor(
+  o: WindowAggregatorOptions & { maxFutureMs?: () => Promise<number> },
+): Processor {
+  const group = o.group ?? windowAggregatorGroup;
+  return {
+    group,
+    topics: windowAggregatorTopics,
+    start: () => startWindowAggregator(o),
+    async rewind(from) {
+      let fromMs: number | undefined;
+      if ('time' in from) fromMs = from.time;
+      else if (from.offset > 0) {
+        const at = await earliestTimeAt(o.log, await positionsFrom(o.log, windowAggregatorTopics, from));
+        // Every partition is shorter than the offset: nothing to recompute, start after the last record.
+        fromMs = at ?? Date.now();
+      }
+      const maxFutureMs = o.maxFutureMs ? await o.maxFutureMs() : undefined;
+      const r = await prepareAggregatorReplay(o.log, o.warehouse, {
+        group,
+        ...(fromMs === undefined ? {} : { fromMs }),
+        ...(maxFutureMs === undefined ? {} : { maxFutureMs }),
+      });
+      o.logger.info({ group, fromHour: r.fromHour, deleted: r.deleted }, 'aggregates rewound for a replay');
+      return r.positions;
+    },
+  };
 }
