@@ -61,6 +61,7 @@ import {
   registerQualityRoutes,
 } from '../quality/index.js';
 import { SchemaRegistry } from '../schemas/registry.js';
+import { createSemanticLayer, registerSemanticRoutes } from '../semantic/index.js';
 import { rawEventsGroup, rawEventsProcessor } from '../sink/raw-events-sink.js';
 import { ProcessorSet } from '../stream/processors.js';
 import { sessionizerGroup, sessionizerProcessor, sessionizerTopics } from '../stream/sessions/processor.js';
@@ -280,6 +281,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       quarantine: new Quarantine(warehouse),
     });
     registerLiveRoutes(http, { projects, reader: new LiveReader(kv) });
+    registerSemanticRoutes(http, {
+      layer: createSemanticLayer({ warehouse, kv, state, ...config.query }),
+    });
     registerStreamRoutes(http, { adminToken: token, processors });
     const pipelines = await startPipelines({
       state,

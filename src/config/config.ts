@@ -149,6 +149,21 @@ export const configSchema = z
         backfillConcurrency: 2,
       }),
     notify: notifySchema,
+    /** The analytics API (src/semantic). */
+    query: z
+      .object({
+        /** Longest time range a query, funnel or retention request may span, in days. */
+        maxRangeDays: z.coerce.number().int().min(1).max(3660).default(731),
+        /** How long a cached result is kept; new pipeline runs make it unreachable sooner. */
+        cacheTtlMinutes: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(24 * 60),
+      })
+      .strict()
+      .default({ maxRangeDays: 731, cacheTtlMinutes: 24 * 60 }),
     /** The app API's HTTP settings (the collection endpoints keep CORS open to every origin). */
     http: z
       .object({
@@ -221,6 +236,8 @@ const envMap: Record<string, string[]> = {
   PLAZA_PIPELINES_SCHEDULER: ['pipelines', 'scheduler'],
   PLAZA_PIPELINES_CATCH_UP_DAYS: ['pipelines', 'catchUpDays'],
   PLAZA_PIPELINES_BACKFILL_CONCURRENCY: ['pipelines', 'backfillConcurrency'],
+  PLAZA_QUERY_MAX_RANGE_DAYS: ['query', 'maxRangeDays'],
+  PLAZA_QUERY_CACHE_TTL_MINUTES: ['query', 'cacheTtlMinutes'],
   PLAZA_NOTIFY_WEBHOOK_URLS: ['notify', 'webhookUrls'],
   PLAZA_NOTIFY_WEBHOOK_SECRET: ['notify', 'webhookSecret'],
   PLAZA_NOTIFY_SMTP_URL: ['notify', 'smtpUrl'],

@@ -164,12 +164,13 @@ function banner(url: string, state: DemoState): string {
   const lines = [
     '',
     `Plaza demo (${state.vertical}, seed ${state.seed}, ${state.days} days of history)`,
+    `  web app      ${url}/   (sign in with a login below: sellers get their dashboard, admins theirs)`,
     `  API          ${url}   (docs: ${url}/docs, OpenAPI: ${url}/openapi.json)`,
     `  health       ${url}/v1/health/ingestion`,
     `  metrics      ${url}/metrics`,
     `  project      ${state.project}`,
     `  write key    ${state.writeKey}`,
-    '  logins       (for the web app and the API once sign-in lands; kept in the data dir, demo.json)',
+    `  logins       (sign in at ${url}/ or POST /v1/auth/login; kept in the data dir, demo.json)`,
     ...state.logins.map(
       (l) =>
         `    ${l.role.padEnd(7)} ${l.email}  ${l.password}${l.sellerId ? `  (seller ${l.sellerId})` : ''}`,

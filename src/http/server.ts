@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { registerJsonParsers } from './body.js';
 import { sendError } from './errors.js';
+import { registerWebApp } from './web-app.js';
 
 export interface HttpOptions {
   logger: Logger;
@@ -13,6 +14,8 @@ export interface HttpOptions {
   maxBodyBytes: number;
   trustProxyHops: number;
   version: string;
+  /** The built web app served at `/` (default dist/web). */
+  webDir?: string;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
@@ -35,14 +38,18 @@ export async function createHttpServer(o: HttpOptions): Promise<FastifyInstance>
 
   registerJsonParsers(app, o.maxBodyBytes);
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  // The web app at `/`; its client-side routes (GET, HTML, outside the API) fall back to its index.html.
+  const webApp = await registerWebApp(app, o.webDir);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: {
-        code: 'not_found',
-        message: `no route ${request.method} ${request.url.split('?')[0]}; see /docs`,
-      },
-      request_id: request.id,
-    }),
+    webApp(request, reply)
+      ? reply
+      : reply.status(404).send({
+          error: {
+            code: 'not_found',
+            message: `no route ${request.method} ${request.url.split('?')[0]}; see /docs`,
+          },
+          request_id: request.id,
+        }),
   );
 
   app.addHook('onRequest', async (request, reply) => {

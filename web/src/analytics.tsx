@@ -1,0 +1,196 @@
+import { useQuery } from '@tanstack/react-query';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { ApiError, lastDays, type QueryRequest, type QueryRow, query } from './api';
+import { type Key, useI18n } from './i18n';
+import { Card, Empty, ErrorState, Loading, Stat, Table } from './ui';
+
+/** A semantic-layer query through TanStack Query; `null` data means the endpoint is not on this server. */
+export function useSemanticQuery(q: QueryRequest | null) {
+  return useQuery({
+    queryKey: ['query', q],
+    queryFn: () => query(q!),
+    enabled: q !== null,
+    retry: (n, e) => !(e instanceof ApiError && e.status < 500) && n < 1,
+  });
+}
+
+export const last30 = (): Omit<QueryRequest, 'project'> => ({
+  metrics: [],
+  time_range: lastDays(30),
+  grain: 'day',
+  compare: 'previous_period',
+});
+
+const change = (now: number | null | undefined, before: number | null | undefined) =>
+  now == null || before == null || before === 0 ? null : (now - before) / before;
+
+function NotYet() {
+  const { t } = useI18n();
+  return (
+    <Empty>
+      <strong>{t('noDataYet')}.</strong> {t('queryNotAvailable')}
+    </Empty>
+  );
+}
+
+function QueryFailed({ error, retry }: { error: unknown; retry: () => void }) {
+  const { t } = useI18n();
+  // The warehouse not built yet (no pipeline run so far) is an empty state, not a failure.
+  if (error instanceof ApiError && error.code === 'no_data_yet') {
+    return (
+      <Empty>
+        <strong>{t('noDataYet')}.</strong> {t('warehouseNotBuilt')}
+      </Empty>
+    );
+  }
+  return <ErrorState error={error} retry={retry} />;
+}
+
+/** KPI tiles with the change against the previous period. */
+export function KpiTiles({
+  q,
+  metrics,
+}: {
+  q: QueryRequest | null;
+  metrics: { metric: string; label: Key; money?: boolean; percent?: boolean }[];
+}) {
+  const { t, num } = useI18n();
+  const r = useSemanticQuery(q && { ...q, metrics: metrics.map((m) => m.metric) });
+  return (
+    <Card title={t('kpis')} testId="kpis">
+      {r.isPending ? (
+        <Loading />
+      ) : r.isError ? (
+        <QueryFailed error={r.error} retry={() => void r.refetch()} />
+      ) : r.data === null ? (
+        <NotYet />
+      ) : (
+        <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+          {metrics.map((m) => {
+            const v = r.data?.totals[m.metric];
+            const before = r.data?.compare?.totals?.[m.metric];
+            return (
+              <Stat
+                key={m.metric}
+                testId={`kpi-${m.metric}`}
+                label={t(m.label)}
+                value={
+                  v == null
+                    ? '–'
+                    : num(
+                        v,
+                        m.percent
+                          ? { style: 'percent', maximumFractionDigits: 1 }
+                          : { maximumFractionDigits: m.money ? 0 : 2 },
+                      )
+                }
+                change={change(v, before)}
+              />
+            );
+          })}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+const timeKeyOf = (row: QueryRow) => ['date', 'day', 'week', 'month', 'period', 'time'].find((k) => k in row);
+
+/** A line chart of metrics per day. */
+export function OverTime({
+  q,
+  metrics,
+}: {
+  q: QueryRequest | null;
+  metrics: { metric: string; label: Key }[];
+}) {
+  const { t } = useI18n();
+  const r = useSemanticQuery(q && { ...q, metrics: metrics.map((m) => m.metric), dimensions: ['date'] });
+  const colors = ['#4f46e5', '#059669', '#d97706'];
+  return (
+    <Card title={t('overTime')} testId="over-time">
+      {r.isPending ? (
+        <Loading />
+      ) : r.isError ? (
+        <QueryFailed error={r.error} retry={() => void r.refetch()} />
+      ) : r.data === null ? (
+        <NotYet />
+      ) : r.data.rows.length === 0 ? (
+        <Empty>{t('noDataYet')}</Empty>
+      ) : (
+        <div className="h-64 w-full">
+          <ResponsiveContainer>
+            <LineChart data={r.data.rows}>
+              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+              <XAxis dataKey={timeKeyOf(r.data.rows[0]!) ?? 'date'} fontSize={11} />
+              <YAxis fontSize={11} width={48} />
+              <Tooltip />
+              {metrics.map((m, i) => (
+                <Line
+                  key={m.metric}
+                  type="monotone"
+                  dataKey={m.metric}
+                  name={t(m.label)}
+                  stroke={colors[i % 3]}
+                  dot={false}
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+/** The top rows of one dimension by the first metric. */
+export function TopTable({
+  q,
+  dimension,
+  dimensionLabel,
+  metrics,
+  title,
+}: {
+  q: QueryRequest | null;
+  dimension: string;
+  dimensionLabel: Key;
+  metrics: { metric: string; label: Key }[];
+  title: Key;
+}) {
+  const { t, num } = useI18n();
+  const r = useSemanticQuery(
+    q && {
+      ...q,
+      metrics: metrics.map((m) => m.metric),
+      dimensions: [dimension],
+      order: [{ field: metrics[0]!.metric, direction: 'desc' }],
+      limit: 10,
+      grain: undefined,
+      compare: undefined,
+    },
+  );
+  return (
+    <Card title={t(title)} testId={`top-${dimension}`}>
+      {r.isPending ? (
+        <Loading />
+      ) : r.isError ? (
+        <QueryFailed error={r.error} retry={() => void r.refetch()} />
+      ) : r.data === null ? (
+        <NotYet />
+      ) : r.data.rows.length === 0 ? (
+        <Empty>{t('noDataYet')}</Empty>
+      ) : (
+        <Table
+          head={[t(dimensionLabel), ...metrics.map((m) => t(m.label))]}
+          rows={r.data.rows.map((row) => [
+            String(row[dimension] ?? '–'),
+            ...metrics.map((m) => {
+              const v = row[m.metric];
+              return typeof v === 'number' ? num(v) : String(v ?? '–');
+            }),
+          ])}
+        />
+      )}
+    </Card>
+  );
+}

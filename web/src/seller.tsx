@@ -1,0 +1,89 @@
+import { useQuery } from '@tanstack/react-query';
+import { KpiTiles, last30, OverTime, TopTable } from './analytics';
+import { type Me, sellerLive } from './api';
+import { useI18n } from './i18n';
+import { ProjectInput, useProject } from './project';
+import { Card, Empty, QueryState, Stat } from './ui';
+
+/** Live counters of the seller, polled (the project stream carries every seller's counters: not for sellers). */
+function SellerLiveCard({ project, seller }: { project: string; seller: string }) {
+  const { t, num } = useI18n();
+  const q = useQuery({
+    queryKey: ['live-seller', project, seller],
+    queryFn: () => sellerLive(project, seller),
+    refetchInterval: 5_000,
+  });
+  return (
+    <Card
+      testId="live"
+      title={
+        <span className="flex items-center gap-2">
+          <span className="inline-block h-2 w-2 animate-pulse rounded-full bg-emerald-500" /> {t('live')}
+        </span>
+      }
+    >
+      <QueryState q={q}>
+        {(live) => (
+          <div className="grid grid-cols-2 gap-3">
+            <Stat testId="live-visitors" label={t('liveVisitors')} value={num(live.live_visitors)} />
+            <Stat testId="views-today" label={t('viewsToday')} value={num(live.views_today)} />
+            <p className="col-span-2 text-xs text-slate-500">
+              {t('updatedAt')} {new Date(live.at).toLocaleTimeString()}
+            </p>
+          </div>
+        )}
+      </QueryState>
+    </Card>
+  );
+}
+
+export function SellerDashboard({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const [project, setProject] = useProject(me.project_id);
+  const seller = me.seller_id ?? '';
+  const base = project ? { project, seller_id: seller, ...last30() } : null;
+  return (
+    <div className="flex flex-col gap-4" data-testid="seller-dashboard">
+      <div className="flex flex-wrap items-end justify-between gap-2">
+        <h1 className="text-2xl font-semibold">
+          {t('sellerDashboard')} <span className="text-slate-500">· {seller}</span>
+        </h1>
+        {!me.project_id && <ProjectInput value={project} onChange={setProject} />}
+      </div>
+      {project ? (
+        <>
+          <SellerLiveCard project={project} seller={seller} />
+          <KpiTiles
+            q={base}
+            metrics={[
+              { metric: 'views', label: 'views' },
+              { metric: 'unique_visitors', label: 'uniqueVisitors' },
+              { metric: 'leads', label: 'leads' },
+              { metric: 'lead_conversion', label: 'conversion', percent: true },
+            ]}
+          />
+          <OverTime
+            q={base}
+            metrics={[
+              { metric: 'views', label: 'views' },
+              { metric: 'leads', label: 'leads' },
+            ]}
+          />
+          <TopTable
+            q={base}
+            title="topListings"
+            dimension="listing"
+            dimensionLabel="listing"
+            metrics={[
+              { metric: 'views', label: 'views' },
+              { metric: 'leads', label: 'leads' },
+            ]}
+          />
+          <Card title={t('summaries')} testId="summaries">
+            <Empty>{t('summariesEmpty')}</Empty>
+          </Card>
+        </>
+      ) : null}
+    </div>
+  );
+}
