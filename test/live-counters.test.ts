@@ -8,14 +8,15 @@ import { RedisKeyValue } from '../src/adapters/kv/redis.js';
 import { encodeEvent } from '../src/collector/collector.js';
 import { partitionKey, topics } from '../src/collector/topics.js';
 import type { PlazaEvent } from '../src/core/envelope.js';
+import { endOfLocalDay, localDate } from '../src/core/time-zone.js';
 import { LiveCounterWriter, startLiveCounters } from '../src/live/counters.js';
 import { liveKeys } from '../src/live/keys.js';
 import { LiveReader } from '../src/live/read.js';
 import { prepareLiveReplay } from '../src/live/replay.js';
-import { endOfLocalDay, localDate } from '../src/live/time-zone.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { StoredRecord } from '../src/ports/event-log.js';
 import type { KeyValue } from '../src/ports/key-value.js';
+import { loggedEvent as event } from './fixtures/stream/logged-event.js';
 import { requireEnv, uniqueName } from './helpers/engines.js';
 import { tempDir } from './helpers/plaza.js';
 
@@ -23,39 +24,6 @@ const logger = createLogger('silent');
 
 const min = 60_000;
 const tz = 'America/Santo_Domingo';
-
-function event(o: {
-  project: string;
-  type?: string;
-  t: number;
-  received?: number;
-  visitor?: string;
-  listing?: string | null;
-  seller?: string | null;
-  properties?: Record<string, unknown>;
-}): PlazaEvent {
-  const ts = new Date(o.t).toISOString();
-  return {
-    event_id: uniqueName('e'),
-    project_id: o.project,
-    event_type: o.type ?? 'listing_viewed',
-    timestamp: ts,
-    received_at: new Date(o.received ?? o.t).toISOString(),
-    sent_at: null,
-    original_timestamp: ts,
-    anonymous_id: o.visitor ?? 'v1',
-    user_id: null,
-    session_id: null,
-    seller_id: o.seller === undefined ? 's1' : o.seller,
-    listing_id: o.listing === undefined ? 'l1' : o.listing,
-    schema_version: 1,
-    source: { shape: 'native', key_id: 'k', segment_type: null },
-    context: {} as PlazaEvent['context'],
-    properties: o.properties ?? {},
-    traits: null,
-    flags: [],
-  };
-}
 
 let offset = 0;
 const records = (events: PlazaEvent[]): StoredRecord[] =>

@@ -11,7 +11,15 @@ import type { StateStore } from '../src/ports/state.js';
 import type { Row, Warehouse } from '../src/ports/warehouse.js';
 import { createQualityGate } from '../src/quality/index.js';
 import { createTestDatabase } from './helpers/engines.js';
-import { openState, openWarehouse, runTask, SD, tableRows, taskContext } from './helpers/marts.js';
+import {
+  openState,
+  openWarehouse,
+  runTask,
+  SD,
+  tableRows,
+  taskContext,
+  withWarehouse,
+} from './helpers/marts.js';
 import { tempDir } from './helpers/plaza.js';
 
 /**
@@ -134,8 +142,7 @@ describe('re-running days yields identical tables', () => {
   });
 
   it('building from the incremental loads gives the same tables as the daily catch-up', async () => {
-    const w2 = await openWarehouse();
-    try {
+    await withWarehouse(async (w2) => {
       await loadMarketplaces(w2);
       // Five-minute windows would only repeat the same statements more often; whole days keep it fast.
       const step = 24 * 3_600_000;
@@ -150,8 +157,6 @@ describe('re-running days yields identical tables', () => {
       }
       for (const day of days) await buildDay(w2, marts, day);
       assertSame(built, await snapshot(w2), 'built from incremental loads');
-    } finally {
-      await w2.close();
-    }
+    });
   });
 });

@@ -12,7 +12,16 @@ import type { StateStore } from '../src/ports/state.js';
 import type { Row, TableDef, Warehouse } from '../src/ports/warehouse.js';
 import { rawEventsTable } from '../src/warehouse/raw-events-table.js';
 import { sessionsTable } from '../src/warehouse/sessions-table.js';
-import { ev, insertRaw, insertSessions, openState, openWarehouse, runTask, SD } from './helpers/marts.js';
+import {
+  ev,
+  insertRaw,
+  insertSessions,
+  openState,
+  openWarehouse,
+  runTask,
+  SD,
+  withWarehouse,
+} from './helpers/marts.js';
 import { tempDir } from './helpers/plaza.js';
 
 const projects = [
@@ -241,8 +250,7 @@ describe('retention', () => {
   });
 
   it('leaves tables that do not exist alone', async () => {
-    const fresh = await openWarehouse();
-    try {
+    await withWarehouse(async (fresh) => {
       const r = await runTask(retentionTask({ dataDir: tempDir(), clock: () => now }), {
         warehouse: fresh,
         state,
@@ -257,8 +265,6 @@ describe('retention', () => {
         )[0]?.n,
         0,
       );
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 });

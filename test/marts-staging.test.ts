@@ -4,7 +4,16 @@ import { stgEventsDayTask, stgEventsIncrementalTask } from '../src/marts/staging
 import { syncTasks } from '../src/marts/staging/sync.task.js';
 import type { StateStore } from '../src/ports/state.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
-import { ev, insertRaw, link, openState, openWarehouse, runTask, SD } from './helpers/marts.js';
+import {
+  ev,
+  insertRaw,
+  link,
+  openState,
+  openWarehouse,
+  runTask,
+  SD,
+  withWarehouse,
+} from './helpers/marts.js';
 
 /**
  * Staging on hand-made events (project okla, America/Santo_Domingo = UTC−4, so the local day 2026-03-02 is
@@ -208,8 +217,7 @@ describe('stg_events', () => {
       ['2026-03-05', '2026-03-06'],
       ['2026-03-06', '2026-03-05'],
     ]) {
-      const w2 = await openWarehouse();
-      try {
+      await withWarehouse(async (w2) => {
         await insertRaw(w2, [
           // 23:59:50 on 5 March in Santo Domingo, received second.
           ev('page_view', '2026-03-06T03:59:50Z', { id: 'x', received: '2026-03-06T04:00:30Z' }),
@@ -220,9 +228,7 @@ describe('stg_events', () => {
         assert.deepEqual(await w2.query('SELECT event_id, local_date, received_at FROM stg_events'), [
           { event_id: 'x', local_date: '2026-03-06', received_at: new Date('2026-03-06T04:00:20Z') },
         ]);
-      } finally {
-        await w2.close();
-      }
+      });
     }
   });
 
@@ -255,8 +261,7 @@ describe('stg_events', () => {
   });
 
   it('catches late events through the lookback, and would miss them without it', async () => {
-    const w2 = await openWarehouse();
-    try {
+    await withWarehouse(async (w2) => {
       await insertRaw(w2, [
         ev('page_view', '2026-03-02T11:58:00Z', { id: 'early', received: '2026-03-02T11:58:00Z' }),
       ]);
@@ -279,14 +284,11 @@ describe('stg_events', () => {
       const r = await runWindow(w2, '2026-03-02T11:55:00Z', '2026-03-02T12:10:00Z');
       assert.deepEqual(r, { rowsIn: 3, rowsOut: 1 }, 'three rows read again, only the late one written');
       assert.deepEqual(await staged(), ['early', 'late', 'next']);
-    } finally {
-      await w2.close();
-    }
+    });
   });
 
   it('stages the local day of each project in its own time zone', async () => {
-    const w2 = await openWarehouse();
-    try {
+    await withWarehouse(async (w2) => {
       const projects = [
         { id: 'okla', timeZone: SD },
         { id: 'tokyo', timeZone: 'Asia/Tokyo' },
@@ -324,9 +326,7 @@ describe('stg_events', () => {
           { project_id: 'tokyo', event_id: 'jp-first', local_date: '2026-03-02' },
         ],
       );
-    } finally {
-      await w2.close();
-    }
+    });
   });
 });
 
@@ -532,8 +532,7 @@ describe('dim_listings (SCD2)', () => {
 
 describe('syncs in the 5-minute pipeline', () => {
   it('check only the keys with changes received in their window; the daily sync checks every key', async () => {
-    const w = await openWarehouse();
-    try {
+    await withWarehouse(async (w) => {
       const listing = (id: string, at: string, price: number, received: string) =>
         ev('listing_updated', at, {
           anon: null,
@@ -571,9 +570,7 @@ describe('syncs in the 5-minute pipeline', () => {
         (await w.query('SELECT listing_id FROM dim_listings ORDER BY 1')).map((r) => r.listing_id),
         ['a', 'b'],
       );
-    } finally {
-      await w.close();
-    }
+    });
   });
 });
 

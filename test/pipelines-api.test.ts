@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Plaza } from '../src/app/compose.js';
 import { yesterday } from '../src/pipelines/partitions.js';
 import { deferred } from './helpers/pipelines.js';
-import { appPipelines, startPipelineApp } from './helpers/pipelines-app.js';
+import { appPipelines, callApi, startPipelineApp } from './helpers/pipelines-app.js';
 import { eventually } from './helpers/plaza.js';
 
 describe('pipelines API', () => {
@@ -13,23 +13,8 @@ describe('pipelines API', () => {
   let dataDir: string;
   const { defs, slowGate } = appPipelines();
 
-  const api = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    token: string | null = plaza.adminToken,
-  ) => {
-    const res = await fetch(url + path, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = (method: string, path: string, body?: unknown, token: string | null = plaza.adminToken) =>
+    callApi(url, method, path, body, token);
   const expectError = async (
     r: Promise<{ status: number; body: any }>,
     status: number,

@@ -3,12 +3,13 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { createPlaza, type Plaza } from '../src/app/compose.js';
-import { type ConfigInput, loadConfig } from '../src/config/config.js';
+import type { Plaza } from '../src/app/compose.js';
+import type { ConfigInput } from '../src/config/config.js';
 import type { DeliveryLoop } from '../src/notify/delivery.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { QualityCheck } from '../src/pipelines/types.js';
 import { createQualityGate } from '../src/quality/index.js';
+import { callApi, startPipelineApp } from './helpers/pipelines-app.js';
 import { plazaBin, tempDir } from './helpers/plaza.js';
 import { taskContext } from './helpers/task-context.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -23,17 +24,8 @@ describe('quality API, CLI and alerts', () => {
   let delivery: DeliveryLoop;
   const dataDir = tempDir();
 
-  const api = async (method: string, path: string, body?: unknown, token = plaza.adminToken) => {
-    const res = await fetch(url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const api = (method: string, path: string, body?: unknown, token = plaza.adminToken) =>
+    callApi(url, method, path, body, token);
   // Asynchronous: the server the CLI talks to runs in this process, so a spawnSync would deadlock it.
   const cli = async (...args: string[]) => {
     const r = await promisify(execFile)(process.execPath, [plazaBin, '--data-dir', dataDir, ...args], {
@@ -45,20 +37,17 @@ describe('quality API, CLI and alerts', () => {
 
   before(async () => {
     receiver = await WebhookReceiver.start(secret);
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir,
-        port: 0,
-        logLevel: 'silent',
-        notify: { webhookUrls: [receiver.url], webhookSecret: secret, adminEmails: ['ops@okla.do'] },
-      } as ConfigInput,
-    });
     // No worker role (its stream processors cost seconds to start): the delivery loop the worker role runs
     // is started directly, from the same configuration.
-    plaza = await createPlaza(config, { roles: [], logger: createLogger('silent'), pipelines: [] });
+    ({ plaza, url } = await startPipelineApp({
+      dataDir,
+      roles: [],
+      pipelines: [],
+      overrides: {
+        notify: { webhookUrls: [receiver.url], webhookSecret: secret, adminEmails: ['ops@okla.do'] },
+      } as ConfigInput,
+    }));
     delivery = plaza.notify.startDelivery(createLogger('silent'));
-    url = (await plaza.listen()).url;
   });
   after(async () => {
     await delivery.stop();

@@ -2,23 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { rng } from '../bench/stream/events.js';
 import { DuckDbWarehouse } from '../src/adapters/warehouse/duckdb/duckdb-warehouse.js';
 import { dataPaths } from '../src/app/data-dir.js';
-import type { Row, Warehouse } from '../src/ports/warehouse.js';
 import { sessionizerGroup } from '../src/stream/sessions/processor.js';
+import { type Snapshot, snapshot } from './fixtures/stream/sessions-fixture.js';
 import { post, spawnServer, startPlaza, tempDir } from './helpers/plaza.js';
-
-/** mulberry32: a small seeded generator, so both runs get the very same events. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const types = ['page_view', 'page_view', 'page_view', 'listing_viewed', 'click', 'search', 'engagement'];
 
@@ -87,25 +76,6 @@ function workload(visitors: number): Record<string, unknown>[][] {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < events.length; i += 250) batches.push(events.slice(i, i + 250).map((x) => x.e));
   return batches;
-}
-
-interface Snapshot {
-  sessions: Row[];
-  identities: Row[];
-  users: Row[];
-  offsets: Row[];
-}
-
-async function snapshot(w: Warehouse): Promise<Snapshot> {
-  return {
-    sessions: await w.query('SELECT * FROM sessions ORDER BY project_id, session_id'),
-    identities: await w.query('SELECT * FROM identities ORDER BY project_id, anonymous_id, user_id'),
-    users: await w.query('SELECT * FROM identity_users ORDER BY project_id, user_id'),
-    offsets: await w.query(
-      `SELECT topic, log_partition, next_offset, watermark FROM stream_offsets
-       WHERE consumer_group = '${sessionizerGroup}' ORDER BY topic, log_partition`,
-    ),
-  };
 }
 
 describe('sessionizer under kill -9', () => {

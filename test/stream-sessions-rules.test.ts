@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { encodeEvent } from '../src/collector/collector.js';
 import { blankContext } from '../src/collector/normalize/fields.js';
 import type { PlazaEvent } from '../src/core/envelope.js';
-import { localDay } from '../src/live/time-zone.js';
+import { localDay } from '../src/core/time-zone.js';
 import { IdentityMap } from '../src/stream/identity/identity-map.js';
 import { readSessionEvent, type SessionEvent, sessionEventOf } from '../src/stream/sessions/event-reader.js';
 import { Sessionizer } from '../src/stream/sessions/sessionizer.js';

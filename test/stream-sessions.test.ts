@@ -12,6 +12,8 @@ import {
   expectedUsers,
   fixtureChunks,
   fixtureTimeZone,
+  type Snapshot,
+  snapshot,
 } from './fixtures/stream/sessions-fixture.js';
 import { post, startPlaza, type TestPlaza } from './helpers/plaza.js';
 
@@ -60,26 +62,6 @@ async function identitiesAsFixture(w: Warehouse): Promise<unknown[]> {
     first_seen: iso(r.first_seen),
     identified_at: iso(r.identified_at),
   }));
-}
-
-/** Everything the group wrote, exactly (ids, state, offsets), for comparing runs. */
-interface Snapshot {
-  sessions: Row[];
-  identities: Row[];
-  users: Row[];
-  offsets: Row[];
-}
-
-async function snapshot(w: Warehouse): Promise<Snapshot> {
-  return {
-    sessions: await w.query('SELECT * FROM sessions ORDER BY project_id, session_id'),
-    identities: await w.query('SELECT * FROM identities ORDER BY project_id, anonymous_id, user_id'),
-    users: await w.query('SELECT * FROM identity_users ORDER BY project_id, user_id'),
-    offsets: await w.query(
-      `SELECT topic, log_partition, next_offset, watermark FROM stream_offsets
-       WHERE consumer_group = '${sessionizerGroup}' ORDER BY topic, log_partition`,
-    ),
-  };
 }
 
 /** One log partition, so the whole fixture shares one watermark (as the fixture's walk-through assumes). */

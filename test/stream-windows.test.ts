@@ -16,44 +16,13 @@ import { startWindowAggregator, type WindowAggregator } from '../src/stream/wind
 import { isoMs, readLogged, scanHead } from '../src/stream/windows/event-fields.js';
 import { prepareAggregatorReplay } from '../src/stream/windows/replay.js';
 import { type AdmittedEvent, WindowState } from '../src/stream/windows/window-state.js';
+import { loggedEvent as view } from './fixtures/stream/logged-event.js';
 import { tempDir } from './helpers/plaza.js';
 
 const logger = createLogger('silent');
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const min = 60_000;
 const lateness = 10 * min;
-
-/** A minimal logged view: what the head scanner reads. */
-function view(o: {
-  t: number;
-  received?: number;
-  visitor?: string;
-  listing?: string | null;
-  seller?: string | null;
-  project?: string;
-}): PlazaEvent {
-  const ts = new Date(o.t).toISOString();
-  return {
-    event_id: `e-${Math.random()}`,
-    project_id: o.project ?? 'p1',
-    event_type: 'listing_viewed',
-    timestamp: ts,
-    received_at: new Date(o.received ?? o.t).toISOString(),
-    sent_at: null,
-    original_timestamp: ts,
-    anonymous_id: o.visitor ?? 'v1',
-    user_id: null,
-    session_id: null,
-    seller_id: o.seller === undefined ? 's1' : o.seller,
-    listing_id: o.listing === undefined ? 'l1' : o.listing,
-    schema_version: 1,
-    source: { shape: 'native', key_id: 'k', segment_type: null },
-    context: {} as PlazaEvent['context'],
-    properties: {},
-    traits: null,
-    flags: [],
-  };
-}
 
 /** Feeds events of one partition through admit + apply, as the processor does. */
 function feed(state: WindowState, tp: string, events: PlazaEvent[]): AdmittedEvent[] {

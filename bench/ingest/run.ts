@@ -10,11 +10,11 @@
  * `single-max` (single events, closed loop at --single-concurrency), and with --events N, `soak` on Plaza
  * (N events in batches, as fast as it goes; resident memory at the end). See docs/benchmarks.md.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { driveLoad } from './drive.js';
 import { meanEventBytes } from './events.js';
 import type { LoadResult, LoadScenario } from './load.js';
 import { cpuSeconds, hwmMb, machineBusySeconds, RssSampler, rssMb } from './proc.js';
@@ -58,22 +58,6 @@ const scenarioNames = args.scenarios.split(',').filter(Boolean);
 const targets = (args.only ? [args.only] : ['baseline', 'plaza']) as Target['name'][];
 for (const t of targets)
   if (t !== 'plaza' && t !== 'baseline') throw new Error(`--only: plaza or baseline, not ${t}`);
-
-const loadJs = new URL('./load.js', import.meta.url).pathname;
-
-/** Runs one scenario in a fresh load process. */
-function drive(s: LoadScenario): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(loadJs, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: { result?: LoadResult; error?: string }) =>
-      m.result ? resolve(m.result) : reject(new Error(`load generator failed: ${m.error}`)),
-    );
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-    });
-    child.send(s);
-  });
-}
 
 export interface ScenarioReport {
   target: Target['name'];
@@ -161,7 +145,7 @@ async function measure(t: Target, rss: RssSampler, s: LoadScenario, drain: boole
           );
         }, 15_000)
       : null;
-  const load = await drive(s);
+  const load = await driveLoad(s);
   if (progress) clearInterval(progress);
   if (args['cpu-prof']) {
     console.log(

@@ -18,12 +18,11 @@
  *      the load until every group caught up.
  * Figures go to bench/results/stream-<time>.json.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LoadResult, LoadScenario } from '../ingest/load.js';
+import { driveLoad } from '../ingest/drive.js';
 import { removeDataDir, repoRoot, startPlaza, type Target } from '../ingest/targets.js';
 import { type ProcessorName, type ProcessorRun, runProcessorBench } from './processors.js';
 
@@ -48,20 +47,6 @@ const { values: args } = parseArgs({
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-
-const loadJs = new URL('../ingest/load.js', import.meta.url).pathname;
-function drive(s: LoadScenario): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(loadJs, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: { result?: LoadResult; error?: string }) =>
-      m.result ? resolve(m.result) : reject(new Error(`load generator failed: ${m.error}`)),
-    );
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-    });
-    child.send(s);
-  });
-}
 
 interface Health {
   total_lag: number;
@@ -122,7 +107,7 @@ async function loadBench(seconds: number, rate: number) {
     const t = await startPlaza(serverOptions('latency'));
     try {
       say(`\nlatency: ${rate} events/s for ${seconds} s (batches of 50) ...`);
-      const r = await drive({
+      const r = await driveLoad({
         name: 'latency',
         url: t.url,
         authorization: t.authorization,
@@ -161,7 +146,7 @@ async function loadBench(seconds: number, rate: number) {
       say(`\nmax: the collector at full load for ${seconds} s with every processor running ...`);
       const before = committedByGroup(await health(t));
       const t0 = Date.now();
-      const r = await drive({
+      const r = await driveLoad({
         name: 'max',
         url: t.url,
         authorization: t.authorization,

@@ -60,7 +60,7 @@ export interface AuditFilter {
 }
 
 /** ISO-8601 time, or a duration back from `now` (`90s`, `30m`, `24h`, `7d`). */
-export function parseSince(value: string, now = Date.now()): Date {
+function parseSince(value: string, now = Date.now()): Date {
   const d = /^(\d+)\s*([smhd])$/.exec(value.trim());
   if (d) {
     const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as 's' | 'm' | 'h' | 'd'];

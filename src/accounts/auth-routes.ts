@@ -2,27 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PlazaError } from '../core/errors.js';
 import { access, principalOf } from '../http/access.js';
 import type { Authentication, ClientInfo } from './authentication.js';
+import { userSchema } from './routes.js';
 import type { Users } from './users.js';
 
 export interface AuthRouteDeps {
   authentication: Authentication;
   users: Users;
 }
-
-const userSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    email: { type: 'string' },
-    name: { type: 'string' },
-    role: { type: 'string' },
-    seller_id: { type: ['string', 'null'] },
-    project_id: { type: ['string', 'null'] },
-    created_at: { type: 'string' },
-    disabled_at: { type: ['string', 'null'] },
-    last_login_at: { type: ['string', 'null'] },
-  },
-} as const;
 
 const tokenSchema = {
   type: 'object',

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import { PlazaError } from '../core/errors.js';
+import { sha256Hex } from '../core/secrets.js';
+import { fixedWindow } from '../http/rate-limit.js';
 import type { KeyValue } from '../ports/key-value.js';
 
 export interface LoginLimits {
@@ -14,7 +15,7 @@ export interface LoginLimits {
 export const defaultLoginLimits: LoginLimits = { windowMs: 15 * 60_000, perEmail: 5, perIp: 50 };
 
 // Emails are hashed in key names: the key-value store (and its snapshots) then holds no addresses.
-const emailKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+const emailKey = (email: string) => sha256Hex(email.trim().toLowerCase());
 
 /**
  * Brute-force protection for password sign-in, counted in the key-value port so that every API process
@@ -28,11 +29,11 @@ export class LoginGuard {
   ) {}
 
   private keys(email: string, ip: string | null, now: number) {
-    const w = Math.floor(now / this.limits.windowMs);
+    const w = fixedWindow(this.limits.windowMs, now);
     return {
-      email: `auth:login-failures:email:${emailKey(email)}:${w}`,
-      ip: ip ? `auth:login-failures:ip:${ip}:${w}` : null,
-      retryAfter: Math.max(1, Math.ceil(((w + 1) * this.limits.windowMs - now) / 1000)),
+      email: `auth:login-failures:email:${emailKey(email)}:${w.index}`,
+      ip: ip ? `auth:login-failures:ip:${ip}:${w.index}` : null,
+      retryAfter: w.retryAfter,
     };
   }
 

@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { requireAdmin } from '../http/auth.js';
 import { minPasswordLength } from './passwords.js';
 import { type NewUser, roles, type Users } from './users.js';
 
 export interface UserRouteDeps {
-  adminToken: string;
   users: Users;
 }
 
@@ -12,7 +10,8 @@ const roleList = roles.join(', ');
 
 // Roles, emails and passwords are checked by the store, not by enum/format keywords here, so that every
 // caller (API, CLI, demo) gets the same precise message naming what is valid.
-const userSchema = {
+/** A user as the API answers it (also in the sign-in answers of auth-routes.ts). */
+export const userSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -36,8 +35,6 @@ const userParam = {
 /** Users (Bearer admin token): create, list, show, disable and enable. Password hashes never leave the store. */
 export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   app.register(async (scope) => {
-    scope.addHook('onRequest', async (request) => requireAdmin(request, deps.adminToken));
-
     scope.post<{ Body: NewUser }>(
       '/v1/admin/users',
       {

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { PlazaError } from '../core/errors.js';
+import { newId, newSecret, sha256Hex } from '../core/secrets.js';
 import type { StateStore } from '../ports/state.js';
 import type { Projects } from '../projects/projects.js';
 import type { Principal } from './principal.js';
@@ -55,7 +55,6 @@ const toKey = (r: Row): ServiceKey => ({
 /** Every service key starts with this, so the authentication hook knows what it holds without a lookup. */
 export const serviceKeyPrefix = 'psk_';
 // 256 random bits: SHA-256 suffices (there is nothing to guess), and it keeps the per-request lookup cheap.
-const hashKey = (secret: string) => createHash('sha256').update(secret).digest('hex');
 /** last_used_at is written at most this often per key, not on every request. */
 const touchEveryMs = 60_000;
 
@@ -101,17 +100,17 @@ export class ServiceKeys {
         400,
       );
     }
-    const secret = `${serviceKeyPrefix}${randomBytes(32).toString('base64url')}`;
+    const secret = newSecret(serviceKeyPrefix, 32);
     const rows = await this.state.query<Row>(
       `INSERT INTO service_keys (id, name, role, seller_id, project_id, key_hash, key_prefix, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
       [
-        `sk_${randomBytes(8).toString('hex')}`,
+        newId('sk_', 8),
         name,
         input.role,
         sellerId,
         projectId,
-        hashKey(secret),
+        sha256Hex(secret),
         secret.slice(0, 12),
         createdBy,
       ],
@@ -145,7 +144,7 @@ export class ServiceKeys {
   async authenticate(secret: string): Promise<Principal | null> {
     const rows = await this.state.query<Row>(
       `SELECT ${columns} FROM service_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashKey(secret)],
+      [sha256Hex(secret)],
     );
     const k = rows[0];
     if (!k) return null;

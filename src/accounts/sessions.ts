@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { newId, newSecret, sha256Hex } from '../core/secrets.js';
 import type { StateQueries, StateStore } from '../ports/state.js';
 import type { User } from './users.js';
 
@@ -27,8 +27,7 @@ export type RotateResult =
     };
 
 // Refresh tokens are 256 random bits: a plain SHA-256 is enough to make a stolen table useless.
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-const newRefreshToken = () => `prt_${randomBytes(32).toString('base64url')}`;
+const newRefreshToken = () => newSecret('prt_', 32);
 
 /**
  * Sign-in sessions and their rotating refresh tokens (opaque, stored hashed). Each refresh spends the token
@@ -46,7 +45,7 @@ export class Sessions {
   }
 
   async start(userId: string, from: { ip: string | null; userAgent: string | null }) {
-    const sessionId = `ses_${randomBytes(10).toString('hex')}`;
+    const sessionId = newId('ses_', 10);
     return this.state.transaction(async (tx) => {
       await tx.query('INSERT INTO auth_sessions (id, user_id, ip, user_agent) VALUES ($1, $2, $3, $4)', [
         sessionId,
@@ -63,14 +62,14 @@ export class Sessions {
     await tx.query(
       `INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
        VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [`rt_${randomBytes(10).toString('hex')}`, sessionId, hashToken(refreshToken), this.lifetimeSeconds],
+      [newId('rt_', 10), sessionId, sha256Hex(refreshToken), this.lifetimeSeconds],
     );
     return { sessionId, refreshToken, expiresIn: this.lifetimeSeconds };
   }
 
   /** Spends a refresh token and issues the next one of its session; see RotateResult for the refusals. */
   async rotate(refreshToken: string): Promise<RotateResult> {
-    const hash = hashToken(refreshToken);
+    const hash = sha256Hex(refreshToken);
     return this.state.transaction(async (tx): Promise<RotateResult> => {
       // The conditional UPDATE is the claim: of two concurrent refreshes with one token, PostgreSQL lets one
       // update the row and the other finds it already rotated, which is then treated as reuse.
@@ -127,7 +126,7 @@ export class Sessions {
     const rows = await this.state.query<{ session_id: string; user_id: string }>(
       `SELECT t.session_id, s.user_id FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
        WHERE t.token_hash = $1`,
-      [hashToken(refreshToken)],
+      [sha256Hex(refreshToken)],
     );
     return rows[0] ? { sessionId: rows[0].session_id, userId: rows[0].user_id } : null;
   }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { PlazaError } from '../core/errors.js';
+import { newId } from '../core/secrets.js';
 import type { StateStore } from '../ports/state.js';
 import type { Projects } from '../projects/projects.js';
 import {
@@ -165,7 +165,7 @@ export class Users {
       `INSERT INTO users (id, email, name, role, seller_id, project_id, password_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${columns}`,
-      [`usr_${randomBytes(8).toString('hex')}`, email, name, role, sellerId, projectId, passwordHash],
+      [newId('usr_', 8), email, name, role, sellerId, projectId, passwordHash],
     );
     if (!rows[0]) {
       const existing = await this.find(email);

@@ -25,7 +25,7 @@ import { eventTopics, topics } from '../collector/topics.js';
 import { defaultProjectSettings } from '../collector/types.js';
 import type { PlazaConfig } from '../config/config.js';
 import { migrate } from '../core/migrate.js';
-import { deadLetterGroup, deadLetterProcessor } from '../deadletters/mover.js';
+import { deadLetterProcessor } from '../deadletters/mover.js';
 import { DeadLetterStore, deadLetterMigrations } from '../deadletters/store.js';
 import { registerAccessControl } from '../http/access-control.js';
 import { registerCors } from '../http/cors.js';
@@ -35,7 +35,6 @@ import { registerHealthRoutes } from '../http/routes/health.js';
 import { registerIngestRoutes } from '../http/routes/ingest.js';
 import { registerStreamRoutes } from '../http/routes/stream.js';
 import { createHttpServer } from '../http/server.js';
-import { liveCountersGroup, liveCountersTopics } from '../live/counters.js';
 import { LiveReader } from '../live/read.js';
 import { liveCountersProcessor } from '../live/replay.js';
 import { registerLiveRoutes } from '../live/routes.js';
@@ -62,10 +61,9 @@ import {
 } from '../quality/index.js';
 import { SchemaRegistry } from '../schemas/registry.js';
 import { createSemanticLayer, registerSemanticRoutes } from '../semantic/index.js';
-import { rawEventsGroup, rawEventsProcessor } from '../sink/raw-events-sink.js';
+import { rawEventsProcessor } from '../sink/raw-events-sink.js';
 import { ProcessorSet } from '../stream/processors.js';
-import { sessionizerGroup, sessionizerProcessor, sessionizerTopics } from '../stream/sessions/processor.js';
-import { windowAggregatorGroup, windowAggregatorTopics } from '../stream/windows/aggregator.js';
+import { sessionizerProcessor } from '../stream/sessions/processor.js';
 import { windowAggregatorProcessor } from '../stream/windows/replay.js';
 import { acquireDataDir, adminToken, dataPaths, jwtSecret, updateServerLock } from './data-dir.js';
 
@@ -191,43 +189,44 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     });
     const notify = createNotify(state, config.notify);
 
+    const worker = options.roles.includes('worker');
     const timeZoneOf = async (id: string) =>
       (await projects.find(id))?.settings.timeZone ?? defaultProjectSettings.timeZone;
-    // The worker role's stream processors; each is a consumer group that `plaza stream replay` can rewind.
-    const processors = options.roles.includes('worker')
-      ? new ProcessorSet([
-          rawEventsProcessor(log, warehouse, logger.child({ module: 'raw-events-sink' }), metrics),
-          deadLetterProcessor(log, deadLetters, logger.child({ module: 'dead-letter-mover' })),
-          sessionizerProcessor({
-            log,
-            warehouse,
-            logger: logger.child({ module: 'sessionizer' }),
-            timeZoneOf,
-            sessionTimeoutMinutes: config.stream.sessionTimeoutMinutes,
-            allowedLatenessMinutes: config.stream.allowedLatenessMinutes,
-            metrics,
-          }),
-          windowAggregatorProcessor({
-            log,
-            warehouse,
-            logger: logger.child({ module: 'window-aggregator' }),
-            allowedLatenessMs: config.stream.allowedLatenessMinutes * 60_000,
-            metrics,
-            maxFutureMs: async () =>
-              Math.max(
-                defaultProjectSettings.maxFutureMs,
-                ...(await projects.list()).map((p) => p.settings.maxFutureMs),
-              ),
-          }),
-          liveCountersProcessor({
-            log,
-            kv,
-            logger: logger.child({ module: 'live-counters' }),
-            timeZoneOf,
-            metrics,
-          }),
-        ])
-      : undefined;
+    // The stream processors, each a consumer group that `plaza stream replay` can rewind. Only the worker role
+    // runs them, but every role reports their lag.
+    const processorDefs = [
+      rawEventsProcessor(log, warehouse, logger.child({ module: 'raw-events-sink' }), metrics),
+      deadLetterProcessor(log, deadLetters, logger.child({ module: 'dead-letter-mover' })),
+      sessionizerProcessor({
+        log,
+        warehouse,
+        logger: logger.child({ module: 'sessionizer' }),
+        timeZoneOf,
+        sessionTimeoutMinutes: config.stream.sessionTimeoutMinutes,
+        allowedLatenessMinutes: config.stream.allowedLatenessMinutes,
+        metrics,
+      }),
+      windowAggregatorProcessor({
+        log,
+        warehouse,
+        logger: logger.child({ module: 'window-aggregator' }),
+        allowedLatenessMs: config.stream.allowedLatenessMinutes * 60_000,
+        metrics,
+        maxFutureMs: async () =>
+          Math.max(
+            defaultProjectSettings.maxFutureMs,
+            ...(await projects.list()).map((p) => p.settings.maxFutureMs),
+          ),
+      }),
+      liveCountersProcessor({
+        log,
+        kv,
+        logger: logger.child({ module: 'live-counters' }),
+        timeZoneOf,
+        metrics,
+      }),
+    ];
+    const processors = worker ? new ProcessorSet(processorDefs) : undefined;
     let shuttingDown = false;
     const http = await createHttpServer({
       logger,
@@ -253,13 +252,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
         kv: async () => void (await kv.get('plaza:ready-probe')),
         eventLog: async () => void (await log.endOffsets(topics.userEvents)),
       },
-      groups: [
-        { group: rawEventsGroup, topics: [...eventTopics] },
-        { group: deadLetterGroup, topics: [topics.deadLetters] },
-        { group: sessionizerGroup, topics: [...sessionizerTopics] },
-        { group: windowAggregatorGroup, topics: windowAggregatorTopics },
-        { group: liveCountersGroup, topics: liveCountersTopics },
-      ],
+      groups: processorDefs.map((p) => ({ group: p.group, topics: [...p.topics] })),
       isShuttingDown: () => shuttingDown,
     });
     registerIngestRoutes(http, {
@@ -270,13 +263,12 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       metrics,
       limits: { maxBatchEvents: config.ingest.maxBatchEvents },
     });
-    registerAdminRoutes(http, { adminToken: token, projects, keys, registry, deadLetters, collector });
-    registerUserRoutes(http, { adminToken: token, users });
+    registerAdminRoutes(http, { projects, keys, registry, deadLetters, collector });
+    registerUserRoutes(http, { users });
     registerAuthRoutes(http, { authentication, users });
     registerServiceKeyRoutes(http, { serviceKeys });
     registerAuditRoutes(http, { audit });
     registerQualityRoutes(http, {
-      adminToken: token,
       results: new QualityResults(state),
       quarantine: new Quarantine(warehouse),
     });
@@ -284,7 +276,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
     registerSemanticRoutes(http, {
       layer: createSemanticLayer({ warehouse, kv, state, ...config.query }),
     });
-    registerStreamRoutes(http, { adminToken: token, processors });
+    registerStreamRoutes(http, { processors });
     const pipelines = await startPipelines({
       state,
       warehouse,
@@ -295,17 +287,17 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       pipelines:
         options.pipelines ??
         pipelineCatalog({ dataDir: config.dataDir, notifications: notify.notifications }),
-      schedule: options.roles.includes('worker'),
+      schedule: worker,
       gate: createQualityGate({ notifications: notify.notifications }),
     });
     // Closers run in reverse: HTTP closes first (no new runs), then active runs are aborted or awaited
     // before the stores they write to close.
     closers.push(() => pipelines.stop(20_000));
-    registerPipelineRoutes(http, { adminToken: token, pipelines });
+    registerPipelineRoutes(http, { pipelines });
     await http.ready();
 
     if (processors) await processors.startAll();
-    if (options.roles.includes('worker')) {
+    if (worker) {
       // Delivers what any role queued, including rows a crash left pending.
       const delivery = notify.startDelivery(logger.child({ module: 'notify' }));
       closers.push(() => delivery.stop());

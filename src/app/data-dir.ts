@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -11,6 +10,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { PlazaError } from '../core/errors.js';
+import { newSecret } from '../core/secrets.js';
 
 /** What a running server writes into its data directory, so that commands can find it. */
 export interface ServerLock {
@@ -93,12 +93,7 @@ export function updateServerLock(dataDir: string, patch: Partial<ServerLock>): v
 /** The admin token: from configuration, else the one generated into the data directory on first use. */
 export function adminToken(dataDir: string, configured?: string): string {
   if (configured) return configured;
-  const path = dataPaths(dataDir).adminToken;
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const token = `adm_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(path, `${token}\n`, { mode: 0o600 });
-  return token;
+  return generatedSecret(dataDir, dataPaths(dataDir).adminToken, () => newSecret('adm_', 24));
 }
 
 /**
@@ -108,10 +103,14 @@ export function adminToken(dataDir: string, configured?: string): string {
  */
 export function jwtSecret(dataDir: string, configured?: string): string {
   if (configured) return configured;
-  const path = dataPaths(dataDir).jwtSecret;
+  return generatedSecret(dataDir, dataPaths(dataDir).jwtSecret, () => newSecret('', 32));
+}
+
+/** The secret kept in `path`, generated there (readable by the owner only) when it is not there yet. */
+function generatedSecret(dataDir: string, path: string, generate: () => string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
+  const secret = generate();
   writeFileSync(path, `${secret}\n`, { mode: 0o600 });
   return secret;
 }

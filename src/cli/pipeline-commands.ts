@@ -1,5 +1,12 @@
 import { type Command, Option } from 'commander';
 import type { Role } from '../app/compose.js';
+import {
+  activeStatuses,
+  type LogLine,
+  type PipelineRun as Run,
+  type RunStatus,
+  type TaskRun,
+} from '../pipelines/history.js';
 import type { ApiClient } from './client.js';
 
 interface Output {
@@ -13,35 +20,10 @@ export type ActionFactory = <A extends unknown[]>(
   roles?: Role[],
 ) => (...args: A) => Promise<void>;
 
-interface Run {
-  id: string;
-  pipeline: string;
-  partition: string | null;
-  trigger: string;
-  status: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  rows_in: number;
-  rows_out: number;
-  warnings: number;
-  error: string | null;
-}
-interface RunDetail extends Run {
-  version: string;
-  tasks: {
-    task: string;
-    status: string;
-    attempts: number;
-    duration_ms: number | null;
-    rows_in: number;
-    rows_out: number;
-    error: string | null;
-  }[];
-  logs: { at: string; level: string; task: string | null; message: string }[];
-}
+/** What the run endpoints answer (runs/:id adds the task runs and the log). */
+type RunDetail = Run & { tasks: TaskRun[]; logs: LogLine[] };
 
-const finished = (status: string) => status !== 'queued' && status !== 'running';
+const finished = (status: RunStatus) => !activeStatuses.includes(status);
 const enc = encodeURIComponent;
 
 /**

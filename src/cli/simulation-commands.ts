@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readServerLock } from '../app/data-dir.js';
+import { defaultProjectSettings } from '../collector/types.js';
 import type { PlazaConfig } from '../config/config.js';
 import { PlazaError } from '../core/errors.js';
 import { runDemo } from '../demo/demo.js';
@@ -155,11 +156,12 @@ export function registerSimulationCommands(program: Command, configOf: ConfigOf)
           groundTruthDir: o.groundTruth ?? join(config.dataDir, 'ground-truth', `${o.vertical}-${o.seed}`),
         });
         const historyEnd = start + o.days * DAY;
-        if (Date.now() - start > 30 * DAY)
+        const age = Date.now() - start;
+        if (age > defaultProjectSettings.maxPastMs)
           process.stderr.write(
-            "note: the collector clamps event times older than the project's max-past window (30 days by " +
-              'default); for this history run `plaza projects settings <project> --max-past-days ' +
-              `${Math.ceil((Date.now() - start) / DAY) + 1}\` first\n`,
+            "note: the collector clamps event times older than the project's max-past window " +
+              `(${defaultProjectSettings.maxPastMs / DAY} days by default); for this history run ` +
+              `\`plaza projects settings <project> --max-past-days ${Math.ceil(age / DAY) + 1}\` first\n`,
           );
         const view = progressView({ start, end: historyEnd });
         try {

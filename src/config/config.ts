@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PlazaError } from '../core/errors.js';
+import { timeZoneSchema } from '../core/time-zone.js';
 
 /**
  * Configuration comes from, in increasing precedence: defaults, an optional JSON file (`--config`,
@@ -10,6 +11,10 @@ import { PlazaError } from '../core/errors.js';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A boolean from a config file, or `true`/`false` from an environment variable. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  error: 'expected true or false',
+});
 
 /** A list given as a JSON array (config file) or as comma-separated text (environment variable). */
 const list = <T extends z.ZodType>(item: T) =>
@@ -43,7 +48,7 @@ const notifySchema = z
     message: 'webhookUrls need a webhookSecret (PLAZA_NOTIFY_WEBHOOK_SECRET) to sign requests',
     path: ['webhookSecret'],
   })
-  .default({ webhookUrls: [], from: 'Plaza <plaza@localhost>', adminEmails: [] });
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -73,17 +78,13 @@ export const configSchema = z
           .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 256MB or 2GB')
           .default('256MB'),
       })
-      .default({ memoryLimit: '256MB' }),
+      .prefault({}),
     eventLog: z
       .object({
         partitions: positiveInt.max(256).default(4),
-        fsync: z
-          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
-            error: 'expected true or false',
-          })
-          .default(true),
+        fsync: flag.default(true),
       })
-      .default({ partitions: 4, fsync: true }),
+      .prefault({}),
     ingest: z
       .object({
         /** Requests per minute per write key. */
@@ -93,12 +94,7 @@ export const configSchema = z
         maxBatchBytes: positiveInt.default(512_000),
         maxBatchEvents: positiveInt.default(2500),
       })
-      .default({
-        rateLimitPerMinute: 1000,
-        dedupWindowDays: 7,
-        maxBatchBytes: 512_000,
-        maxBatchEvents: 2500,
-      }),
+      .prefault({}),
     stream: z
       .object({
         /** A visitor's session closes after this much event-time inactivity (and at local midnight). */
@@ -114,40 +110,21 @@ export const configSchema = z
           .max(7 * 24 * 60)
           .default(10),
       })
-      .default({ sessionTimeoutMinutes: 30, allowedLatenessMinutes: 10 }),
+      .prefault({}),
     /** The pipeline orchestrator (src/pipelines). */
     pipelines: z
       .object({
         /** Zone of the cron schedules and of the daily partitions ("yesterday"). */
-        timeZone: z
-          .string()
-          .refine((tz) => {
-            try {
-              new Intl.DateTimeFormat('en-US', { timeZone: tz });
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'must be an IANA time zone such as America/Santo_Domingo')
-          .default('America/Santo_Domingo'),
+        timeZone: timeZoneSchema.default('America/Santo_Domingo'),
         /** Schedule pipelines in a process with the worker role (one at a time holds the lease). */
-        scheduler: z
-          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
-            error: 'expected true or false',
-          })
-          .default(true),
+        scheduler: flag.default(true),
         /** After downtime, daily pipelines catch up at most this many days back. */
         catchUpDays: z.coerce.number().int().min(0).max(366).default(31),
         /** Days a backfill runs at once. */
         backfillConcurrency: positiveInt.max(16).default(2),
       })
       .strict()
-      .default({
-        timeZone: 'America/Santo_Domingo',
-        scheduler: true,
-        catchUpDays: 31,
-        backfillConcurrency: 2,
-      }),
+      .prefault({}),
     notify: notifySchema,
     /** The analytics API (src/semantic). */
     query: z
@@ -163,7 +140,7 @@ export const configSchema = z
           .default(24 * 60),
       })
       .strict()
-      .default({ maxRangeDays: 731, cacheTtlMinutes: 24 * 60 }),
+      .prefault({}),
     /** The app API's HTTP settings (the collection endpoints keep CORS open to every origin). */
     http: z
       .object({
@@ -177,18 +154,14 @@ export const configSchema = z
             ),
         ).default([]),
         /** Access-Control-Allow-Credentials for those origins. */
-        corsCredentials: z
-          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
-            error: 'expected true or false',
-          })
-          .default(false),
+        corsCredentials: flag.default(false),
       })
       .strict()
       .refine((h) => !(h.corsCredentials && h.corsOrigins.includes('*')), {
         message: 'corsCredentials cannot be combined with corsOrigins "*" (any site could act as the user)',
         path: ['corsCredentials'],
       })
-      .default({ corsOrigins: [], corsCredentials: false }),
+      .prefault({}),
     /** Sign-in and API access (src/accounts, src/http/access-control.ts). */
     auth: z
       .object({
@@ -206,7 +179,7 @@ export const configSchema = z
         userRateLimitPerMinute: positiveInt.default(600),
       })
       .strict()
-      .default({ accessTokenMinutes: 15, refreshTokenDays: 30, userRateLimitPerMinute: 600 }),
+      .prefault({}),
   })
   .strict();
 

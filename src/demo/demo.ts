@@ -4,7 +4,7 @@ import { createPlaza, type Plaza } from '../app/compose.js';
 import { readServerLock } from '../app/data-dir.js';
 import type { PlazaConfig } from '../config/config.js';
 import { PlazaError } from '../core/errors.js';
-import { localDate } from '../live/time-zone.js';
+import { localDate } from '../core/time-zone.js';
 import { createLogger } from '../observability/logger.js';
 import { createSimulation, defaultSellers, defaultUsers } from '../simulate/index.js';
 import { progressView } from '../simulate/progress.js';

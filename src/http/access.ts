@@ -98,25 +98,6 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** The principal if its role is one of `roles`; 401 without a principal, 403 with another role. */
-export function requireRole(principal: Principal | null | undefined, ...roles: Role[]): Principal {
-  if (!principal) {
-    throw new PlazaError(
-      'auth_required',
-      'sign in (POST /v1/auth/login) and send Authorization: Bearer <access token>, or use a service key',
-      401,
-    );
-  }
-  if (!roles.includes(principal.role)) {
-    throw new PlazaError(
-      'forbidden',
-      `this needs role ${roles.join(' or ')}; you are signed in as ${principal.role}`,
-      403,
-    );
-  }
-  return principal;
-}
-
 /**
  * The seller whose data a request may read. For a seller principal it is ALWAYS their own seller id: omitted
  * → theirs, another seller's → 403 `seller_forbidden`. For admins and analysts it is what was asked, and

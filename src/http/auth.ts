@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { PlazaError } from '../core/errors.js';
 import type { AuthenticatedKey, WriteKeys } from '../projects/write-keys.js';
@@ -42,24 +41,4 @@ export async function authenticateWriteKey(
   const key = await keys.authenticate(secret);
   if (!key) throw new PlazaError('invalid_write_key', 'the write key is unknown or revoked', 401);
   return key;
-}
-
-/**
- * Admin routes' own check, kept by the route modules as a second lock behind the access-control hook
- * (access-control.ts): an admin principal that hook established (admin token or an admin user's access
- * token) passes; otherwise only the admin token itself does.
- */
-export function requireAdmin(request: FastifyRequest, token: string): void {
-  if (request.principal?.role === 'admin') return;
-  const auth = request.headers.authorization ?? '';
-  const given = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new PlazaError(
-      'admin_auth_required',
-      'admin API: send Authorization: Bearer <admin token> (see the admin-token file in the data directory)',
-      401,
-    );
-  }
 }

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Where `npm run build` puts the web app (this file runs as dist/src/http/web-app.js). */
-export const defaultWebDir = fileURLToPath(new URL('../../web/', import.meta.url));
+const defaultWebDir = fileURLToPath(new URL('../../web/', import.meta.url));
 
 /** Paths that belong to the API and operations, never to the web app's client-side routes. */
 const serverPaths = /^\/(v1|docs|metrics|openapi\.json|healthz|readyz)(\/|$|\?)/;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Summary } from 'prom-client';
 import { topics } from '../collector/topics.js';
+import { localDay } from '../core/time-zone.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventLog, LogConsumer, StoredRecord } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
@@ -16,7 +17,6 @@ import {
 } from '../stream/windows/event-fields.js';
 import { lingeringLog, yieldEvery, yieldToEventLoop } from '../stream/windows/linger.js';
 import { liveKeys, liveLimits, trendingPeriod, trendingWeight } from './keys.js';
-import { localDay } from './time-zone.js';
 
 export const liveCountersGroup = 'live-counters';
 export const liveCountersTopics: string[] = [topics.userEvents];

@@ -1,6 +1,6 @@
+import { localDate } from '../core/time-zone.js';
 import type { KeyValue } from '../ports/key-value.js';
 import { listingStatFields, liveKeys, liveLimits, trendingPeriod, trendingWeight } from './keys.js';
-import { localDate } from './time-zone.js';
 
 export interface TrendingListing {
   listing_id: string;

@@ -1,8 +1,7 @@
 import type { EventLog, TopicPartitionOffset } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
-import { firstAtOrAfter } from '../stream/log-time.js';
 import { commitLogPositions } from '../stream/offsets.js';
-import type { Processor } from '../stream/processors.js';
+import { type Processor, positionsFrom } from '../stream/processors.js';
 import {
   type LiveCountersOptions,
   liveCountersGroup,
@@ -30,17 +29,7 @@ export async function prepareLiveReplay(
     const keys = await kv.keys(pattern);
     for (let i = 0; i < keys.length; i += 500) deletedKeys += await kv.del(keys.slice(i, i + 500));
   }
-  const positions: TopicPartitionOffset[] = [];
-  for (const topic of liveCountersTopics) {
-    const ends = await log.endOffsets(topic);
-    for (let partition = 0; partition < ends.length; partition++) {
-      positions.push({
-        topic,
-        partition,
-        offset: await firstAtOrAfter(log, topic, partition, ends[partition]!, since),
-      });
-    }
-  }
+  const positions = await positionsFrom(log, liveCountersTopics, { time: since });
   await commitLogPositions(log, group, liveCountersTopics, positions);
   return { deletedKeys, positions };
 }

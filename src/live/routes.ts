@@ -1,9 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { PlazaError } from '../core/errors.js';
 import { access, principalOf, scopeSeller } from '../http/access.js';
-import type { Projects } from '../projects/projects.js';
-import { projectIdPattern } from '../projects/projects.js';
+import { checkProjectId, type Projects } from '../projects/projects.js';
 import type { LiveReader, ProjectLive } from './read.js';
 
 export interface LiveRouteDeps {
@@ -61,13 +59,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
   });
 
   const project = async (id: string) => {
-    if (!projectIdPattern.test(id)) {
-      throw new PlazaError(
-        'invalid_project_id',
-        `project id "${id}" must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
-        400,
-      );
-    }
+    checkProjectId(id);
     return deps.projects.get(id);
   };
 

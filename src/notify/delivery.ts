@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { backoffDelay } from '../pipelines/retry.js';
+import type { RetryPolicy } from '../pipelines/types.js';
 import type { Outbox } from './outbox.js';
 import { type Channel, DeliveryError, type Notifier, type OutboxMessage } from './types.js';
 
@@ -27,12 +29,6 @@ export interface DeliveryLoop {
   stop(): Promise<void>;
 }
 
-/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return ceiling / 2 + random() * (ceiling / 2);
-}
-
 /**
  * Delivers the outbox: claims due rows, hands each to the notifier of its channel, and records the outcome
  * (sent; retried later with backoff; or failed, when the error is permanent or attempts ran out). It holds
@@ -44,8 +40,11 @@ export function startDelivery(o: DeliveryOptions): DeliveryLoop {
   const batch = o.batch ?? 10;
   const leaseMs = o.leaseMs ?? 60_000;
   const maxAttempts = o.maxAttempts ?? 8;
-  const baseMs = o.baseDelayMs ?? 5000;
-  const maxMs = o.maxDelayMs ?? 30 * 60_000;
+  const backoff: RetryPolicy = {
+    retries: maxAttempts - 1,
+    baseDelayMs: o.baseDelayMs ?? 5000,
+    maxDelayMs: o.maxDelayMs ?? 30 * 60_000,
+  };
   const byChannel = new Map<Channel, Notifier>(o.notifiers.map((n) => [n.channel, n]));
 
   let stopped = false;
@@ -70,10 +69,10 @@ export function startDelivery(o: DeliveryOptions): DeliveryLoop {
       const retryable = e instanceof DeliveryError ? e.retryable : true;
       const message = (e as Error).message ?? String(e);
       if (retryable && m.attempts < maxAttempts) {
-        const delay = retryDelayMs(m.attempts, baseMs, maxMs);
+        const delay = backoffDelay(backoff, m.attempts);
         await o.outbox.retryLater(m.id, message, delay);
         o.logger.warn(
-          { id: m.id, kind: m.kind, attempts: m.attempts, retryInMs: Math.round(delay), err: message },
+          { id: m.id, kind: m.kind, attempts: m.attempts, retryInMs: delay, err: message },
           'notification not delivered, will retry',
         );
       } else {

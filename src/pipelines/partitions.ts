@@ -1,5 +1,5 @@
 import { PlazaError } from '../core/errors.js';
-import { localDate } from '../live/time-zone.js';
+import { endOfLocalDay, localDate } from '../core/time-zone.js';
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -18,6 +18,11 @@ export function parsePartition(value: string, name = 'partition'): string {
 
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** [start, end) of the local day `day` in a zone, as UTC milliseconds; DST days are 23 or 25 hours long. */
+export function localDayBounds(timeZone: string, day: string): { start: number; end: number } {
+  return { start: endOfLocalDay(timeZone, addDays(day, -1)), end: endOfLocalDay(timeZone, day) };
 }
 
 /** Every day from `from` to `to`, both included. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultProjectSettings, type ProjectSettings } from '../collector/types.js';
 import { PlazaError } from '../core/errors.js';
+import { timeZoneSchema } from '../core/time-zone.js';
 import type { StateStore } from '../ports/state.js';
 
 export interface Project {
@@ -10,27 +11,19 @@ export interface Project {
   created_at: string;
 }
 
-export const projectIdPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const projectIdPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+/** An IANA time zone name (project settings, and the pipelines' zone in the configuration). */
 const settingsPatch = z
   .object({
     ipMode: z.enum(['truncate', 'drop', 'keep']),
     unknownEventPolicy: z.enum(['accept', 'reject']),
     maxFutureMs: z.number().int().min(0),
     maxPastMs: z.number().int().min(0),
-    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Santo_Domingo'),
+    timeZone: timeZoneSchema,
   })
   .partial()
   .strict();
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function parseSettingsPatch(input: unknown): Partial<ProjectSettings> {
   const r = settingsPatch.safeParse(input);
@@ -56,6 +49,17 @@ const toProject = (r: ProjectRow): Project => ({
 });
 
 /** Projects (one per marketplace) and their collection settings, with a short cache for the ingest path. */
+/** Refuses an id no project can have, before any lookup. */
+export function checkProjectId(id: string): void {
+  if (!projectIdPattern.test(id)) {
+    throw new PlazaError(
+      'invalid_project_id',
+      `project id "${id}" must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+      400,
+    );
+  }
+}
+
 export class Projects {
   private readonly cache = new Map<string, { project: Project; at: number }>();
 
@@ -65,13 +69,7 @@ export class Projects {
   ) {}
 
   async create(id: string, name?: string, settings: Partial<ProjectSettings> = {}): Promise<Project> {
-    if (!projectIdPattern.test(id)) {
-      throw new PlazaError(
-        'invalid_project_id',
-        `project id "${id}" must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
-        400,
-      );
-    }
+    checkProjectId(id);
     const rows = await this.state.query<ProjectRow>(
       `INSERT INTO projects (id, name, settings) VALUES ($1, $2, $3::jsonb)
        ON CONFLICT (id) DO NOTHING RETURNING id, name, settings, created_at`,

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { PlazaError } from '../core/errors.js';
+import { newId, newSecret, sha256Hex } from '../core/secrets.js';
 import type { StateStore } from '../ports/state.js';
 
 export interface WriteKey {
@@ -36,7 +36,6 @@ const toKey = (r: KeyRow): WriteKey => ({
 
 // Only a hash is stored: a leaked database does not leak usable keys. SHA-256 is enough because keys are
 // 192 random bits, not passwords.
-const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /**
  * Per-source write keys. Lookups on the ingest path are cached briefly; a revocation made in this process
@@ -53,12 +52,12 @@ export class WriteKeys {
   async create(projectId: string, name: string): Promise<{ key: WriteKey; secret: string }> {
     if (name.trim() === '')
       throw new PlazaError('invalid_key_name', 'a write key needs a non-empty name', 400);
-    const secret = `pk_${randomBytes(24).toString('base64url')}`;
-    const id = `key_${randomBytes(8).toString('hex')}`;
+    const secret = newSecret('pk_', 24);
+    const id = newId('key_', 8);
     const rows = await this.state.query<KeyRow>(
       `INSERT INTO write_keys (id, project_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5)
        RETURNING id, project_id, name, key_prefix, created_at, revoked_at`,
-      [id, projectId, name, hashKey(secret), secret.slice(0, 10)],
+      [id, projectId, name, sha256Hex(secret), secret.slice(0, 10)],
     );
     return { key: toKey(rows[0]!), secret };
   }
@@ -85,7 +84,7 @@ export class WriteKeys {
 
   /** The project and key id of a secret, or null for an unknown or revoked key. */
   async authenticate(secret: string): Promise<AuthenticatedKey | null> {
-    const hash = hashKey(secret);
+    const hash = sha256Hex(secret);
     const hit = this.cache.get(hash);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.key;
     const rows = await this.state.query<{ id: string; project_id: string }>(

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { PlazaError } from '../core/errors.js';
-import { requireAdmin } from '../http/auth.js';
 import type { Quarantine, QuarantineStatus } from './quarantine.js';
 import type { QualityResults } from './results.js';
 
 export interface QualityRouteDeps {
-  adminToken: string;
   results: QualityResults;
   quarantine: Quarantine;
 }
@@ -51,8 +49,6 @@ const quarantinedSchema = {
 /** Data quality (Bearer admin token): check results, quarantined rows, releasing them. */
 export function registerQualityRoutes(app: FastifyInstance, deps: QualityRouteDeps): void {
   app.register(async (scope) => {
-    scope.addHook('onRequest', async (request) => requireAdmin(request, deps.adminToken));
-
     scope.get<{
       Querystring: {
         table?: string;

@@ -1,5 +1,5 @@
 import { defaultProjectSettings } from '../collector/types.js';
-import { endOfLocalDay } from '../live/time-zone.js';
+import { addDays, localDayBounds as dayBounds } from '../pipelines/partitions.js';
 import type { ProjectInfo } from '../pipelines/types.js';
 
 /**
@@ -25,17 +25,12 @@ export interface TimeRange {
 /** Engine column types (information_schema.data_type spelling) that hold instants. */
 const isInstant = (type: string) => /^TIMESTAMP|^DATETIME/i.test(type);
 
-export const previousDay = (day: string, n = 1): string => {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d - n)).toISOString().slice(0, 10);
-};
+export const previousDay = (day: string, n = 1): string => addDays(day, -n);
 
 /** [start, end) of a local day in a zone, as instants. */
 export function localDayBounds(timeZone: string, day: string): { start: Date; end: Date } {
-  return {
-    start: new Date(endOfLocalDay(timeZone, previousDay(day))),
-    end: new Date(endOfLocalDay(timeZone, day)),
-  };
+  const { start, end } = dayBounds(timeZone, day);
+  return { start: new Date(start), end: new Date(end) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { PlazaError } from '../core/errors.js';
+import { list, str, ts } from '../marts/common/duckdb.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { RowCheck } from './checks.js';
 import type { Scope } from './scope.js';
@@ -7,9 +8,6 @@ import type { EngineColumn, QualitySql, QuarantineMove, ReleaseFilter } from './
 export const quarantineTableName = 'quarantine';
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const str = (s: string) => `'${s.replaceAll("'", "''")}'`;
-/** TIMESTAMP columns hold UTC wall time (see duckdb-dialect.ts). */
-const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
 
 function lit(v: string | number | boolean | null): string {
   if (v === null) return 'NULL';
@@ -18,8 +16,6 @@ function lit(v: string | number | boolean | null): string {
   if (!Number.isFinite(v)) throw new PlazaError('quality_check_invalid', `${v} is not a finite number`, 400);
   return String(v);
 }
-
-const inList = (values: readonly string[]) => values.map(str).join(', ');
 
 function scopeSql(scope: Scope, a: string): string {
   switch (scope.kind) {
@@ -32,9 +28,9 @@ function scopeSql(scope: Scope, a: string): string {
         const c = `${a}.${q(scope.column)}`;
         const conds = [`${c} >= ${ts(r.start)}`, `${c} < ${ts(r.end)}`];
         if (scope.projectColumn && r.projectIn)
-          conds.push(`${a}.${q(scope.projectColumn)} IN (${inList(r.projectIn)})`);
+          conds.push(`${a}.${q(scope.projectColumn)} IN (${list(r.projectIn)})`);
         if (scope.projectColumn && r.projectNotIn)
-          conds.push(`${a}.${q(scope.projectColumn)} NOT IN (${inList(r.projectNotIn)})`);
+          conds.push(`${a}.${q(scope.projectColumn)} NOT IN (${list(r.projectNotIn)})`);
         return `(${conds.join(' AND ')})`;
       });
       return parts.length ? `(${parts.join(' OR ')})` : 'FALSE';
@@ -91,7 +87,7 @@ function reason(c: RowCheck, a: string): string {
 
 function releaseWhere(filter: ReleaseFilter): string {
   return 'ids' in filter
-    ? `id IN (${filter.ids.length ? inList(filter.ids) : 'NULL'})`
+    ? `id IN (${filter.ids.length ? list(filter.ids) : 'NULL'})`
     : `check_id = ${str(filter.checkId)}`;
 }
 

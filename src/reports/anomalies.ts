@@ -1,6 +1,7 @@
+import { partitionOf } from '../marts/common/kit.js';
 import type { TaskContext, TaskDef, TaskResult } from '../pipelines/types.js';
 import { dayRange, type EntitySeries, type EntityType, readDailyFigures } from './figures.js';
-import { type ReportTaskOptions, requireDay } from './seller-summary.js';
+import type { ReportTaskOptions } from './seller-summary.js';
 
 export interface AnomalyOptions {
   /** How many standard deviations from the trailing mean count as an anomaly (default 3). */
@@ -91,7 +92,7 @@ export function createAnomalyTask(o: ReportTaskOptions & AnomalyOptions): TaskDe
     partitioning: 'daily',
     description: `Alerts on views or orders beyond ${options.sigma}σ of the trailing ${options.trailingDays} days`,
     async run(ctx: TaskContext): Promise<TaskResult> {
-      const day = requireDay(ctx);
+      const day = partitionOf(ctx);
       const days = dayRange(day, options.trailingDays);
       const trailing = days.slice(0, -1);
       const series = await readDailyFigures(ctx.warehouse, ctx.projects, {

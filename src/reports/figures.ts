@@ -1,6 +1,7 @@
+import { addDays, daysBetween } from '../pipelines/partitions.js';
 import type { ProjectInfo } from '../pipelines/types.js';
 import type { Warehouse } from '../ports/warehouse.js';
-import { localDayBounds, previousDay } from '../quality/scope.js';
+import { localDayBounds } from '../quality/scope.js';
 import { aggHourTable } from '../warehouse/agg-tables.js';
 import { rawEventsTable } from '../warehouse/raw-events-table.js';
 import { type DayBounds, reportsSql } from './sql-duckdb.js';
@@ -32,11 +33,7 @@ export const emptyFigures = (): DayFigures => ({
 });
 
 /** `day` and the `count` days before it, oldest first. */
-export function dayRange(day: string, count: number): string[] {
-  const out: string[] = [];
-  for (let i = count; i >= 0; i--) out.push(previousDay(day, i));
-  return out;
-}
+export const dayRange = (day: string, count: number): string[] => daysBetween(addDays(day, -count), day);
 
 const n = (v: unknown) => Number(v ?? 0);
 

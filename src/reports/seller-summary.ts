@@ -1,4 +1,4 @@
-import { PlazaError } from '../core/errors.js';
+import { partitionOf } from '../marts/common/kit.js';
 import type { Notifications } from '../notify/notifications.js';
 import type { TaskContext, TaskDef, TaskResult } from '../pipelines/types.js';
 import {
@@ -132,13 +132,6 @@ export function renderSummary(s: SellerSummary): string {
 const activity = (f: DayFigures) =>
   figureNames.some((k) => f[k] !== 0) || Object.values(f.revenue).some((v) => v !== 0);
 
-export function requireDay(ctx: TaskContext): string {
-  if (!ctx.partition) {
-    throw new PlazaError('report_needs_day', `${ctx.task} is a daily task: it needs a partition day`, 400);
-  }
-  return ctx.partition;
-}
-
 /**
  * The daily seller summary (seed 002's "resumen diario a vendedores"): for every seller with activity in the
  * day or the 7 before it, the day's figures against the previous day and the 7-day average, to the
@@ -153,7 +146,7 @@ export function createSellerSummaryTask(o: ReportTaskOptions): TaskDef {
     description:
       "Each seller's daily summary (vs the previous day and the 7-day average), by e-mail and webhook",
     async run(ctx: TaskContext): Promise<TaskResult> {
-      const day = requireDay(ctx);
+      const day = partitionOf(ctx);
       const days = dayRange(day, 7);
       const series = await readDailyFigures(ctx.warehouse, ctx.projects, {
         days,

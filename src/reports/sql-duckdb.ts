@@ -1,3 +1,5 @@
+import { list, str, ts } from '../marts/common/duckdb.js';
+
 /**
  * The SQL of the daily reports, for DuckDB (a ClickHouse module would implement the same three functions).
  * Local days come in as a VALUES list of [start, end) instants per project, computed in TypeScript from the
@@ -10,15 +12,10 @@ export interface DayBounds {
   end: Date;
 }
 
-const str = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
-
 function daysCte(days: readonly DayBounds[]): string {
   const rows = days.map((d) => `(${str(d.projectId)}, ${str(d.day)}, ${ts(d.start)}, ${ts(d.end)})`);
   return `days(project_id, day, day_start, day_end) AS (VALUES ${rows.join(', ')})`;
 }
-
-const types = (entityTypes: readonly string[]) => entityTypes.map(str).join(', ');
 
 export const reportsSql = {
   /** Counters per (project, entity, local day) from agg_hour: columns project_id, entity_type, entity_id, day, …. */
@@ -28,7 +25,7 @@ export const reportsSql = {
         sum(a.views) AS views, sum(a.leads) AS leads, sum(a.favourites) AS favourites, sum(a.purchases) AS orders
       FROM agg_hour AS a JOIN days AS d
         ON a.project_id = d.project_id AND a.window_start >= d.day_start AND a.window_start < d.day_end
-      WHERE a.entity_type IN (${types(entityTypes)})
+      WHERE a.entity_type IN (${list(entityTypes)})
       GROUP BY a.project_id, a.entity_type, a.entity_id, d.day`;
   },
 
@@ -38,7 +35,7 @@ export const reportsSql = {
       SELECT a.project_id, a.entity_type, a.entity_id, d.day, a.revenue
       FROM agg_hour AS a JOIN days AS d
         ON a.project_id = d.project_id AND a.window_start >= d.day_start AND a.window_start < d.day_end
-      WHERE a.entity_type IN (${types(entityTypes)}) AND a.purchases > 0`;
+      WHERE a.entity_type IN (${list(entityTypes)}) AND a.purchases > 0`;
   },
 
   /**

@@ -4,9 +4,7 @@ import type { Warehouse } from '../ports/warehouse.js';
 import { ResultCache } from './cache.js';
 import { SemanticLayer } from './service.js';
 
-export { dimensions, metrics, tables } from './catalogue.js';
 export { registerSemanticRoutes } from './routes.js';
-export { SemanticLayer } from './service.js';
 
 export function createSemanticLayer(o: {
   warehouse: Warehouse;

@@ -14,7 +14,7 @@ import {
   tables,
 } from './catalogue.js';
 
-export const filterOps = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains'] as const;
+const filterOps = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains'] as const;
 export type FilterOp = (typeof filterOps)[number];
 export type Grain = 'day' | 'week' | 'month';
 export type Scalar = string | number;
@@ -51,7 +51,7 @@ export interface Plan {
 const bad = (code: string, message: string) => new PlazaError(code, message, 400);
 const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
 
-export function dayNumber(day: string): number {
+function dayNumber(day: string): number {
   return Date.parse(`${day}T00:00:00Z`) / 86_400_000;
 }
 

@@ -64,83 +64,100 @@ function scopeOf(principal: Principal, project: string | undefined, sellerId: st
   return { project: p, sellerId: scopeSeller(principal, sellerId) };
 }
 
-interface QueryBody {
+/** What every analytics body carries: whose data, and over which days. */
+interface ScopedBody {
   project?: string;
   seller_id?: string;
+  time_range?: { from: string; to: string };
+}
+
+interface QueryBody extends ScopedBody {
   metrics?: string[];
   dimensions?: string[];
   filters?: Filter[];
-  time_range?: { from: string; to: string };
   grain?: Grain;
   compare?: 'previous_period' | 'previous_year';
   order?: { field: string; direction?: 'asc' | 'desc' }[];
   limit?: number;
 }
 
-interface FunnelBody {
-  project?: string;
-  seller_id?: string;
+interface FunnelBody extends ScopedBody {
   steps?: (string | { event_type: string; filters?: Filter[] })[];
   conversion_window?: { value: number; unit: 'minutes' | 'hours' | 'days' };
-  time_range?: { from: string; to: string };
   breakdown?: string;
 }
 
-interface RetentionBody {
-  project?: string;
-  seller_id?: string;
+interface RetentionBody extends ScopedBody {
   cohort?: 'first_event' | 'first_purchase';
   period?: Grain;
-  time_range?: { from: string; to: string };
   periods?: number;
 }
 
 const unitMs = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
 
-/** The analytics API: metric queries, funnels, retention, per-listing stats (docs/metrics.md). */
-export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRouteDeps): void {
-  app.post<{ Body: QueryBody }>(
-    '/v1/query',
+/**
+ * A POST analytics route: body schema with the scope and time range every one of them takes, the caller's
+ * scope resolved and the time range required before `answer` sees the body.
+ */
+function postAnalytics<B extends ScopedBody>(
+  app: FastifyInstance,
+  url: string,
+  summary: string,
+  properties: Record<string, unknown>,
+  answer: (scope: Scope, body: B, range: { from: string; to: string }) => Promise<unknown>,
+): void {
+  app.post<{ Body: B }>(
+    url,
     {
       config: { access: bodyScoped },
       schema: {
         tags: ['analytics'],
-        summary: 'Metrics by dimensions over a time range, with totals and an optional comparison',
+        summary,
         security,
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: {
-            ...scopeProps,
-            metrics: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string' } },
-            dimensions: { type: 'array', maxItems: 6, items: { type: 'string' } },
-            filters: { type: 'array', maxItems: 20, items: filter },
-            time_range: timeRange,
-            grain: { type: 'string', enum: ['day', 'week', 'month'] },
-            compare: { type: 'string', enum: ['previous_period', 'previous_year'] },
-            order: {
-              type: 'array',
-              maxItems: 6,
-              items: {
-                type: 'object',
-                required: ['field'],
-                additionalProperties: false,
-                properties: {
-                  field: { type: 'string' },
-                  direction: { type: 'string', enum: ['asc', 'desc'] },
-                },
-              },
-            },
-            limit: { type: 'integer', minimum: 1, maximum: 10_000 },
-          },
+          properties: { ...scopeProps, time_range: timeRange, ...properties },
         },
       },
     },
     async (request) => {
-      const b = request.body;
+      const b = request.body as B;
       const scope = scopeOf(principalOf(request), b.project, b.seller_id);
-      const range = need(b.time_range, 'time_range');
-      return deps.layer.query(scope, {
+      return answer(scope, b, need(b.time_range, 'time_range'));
+    },
+  );
+}
+
+/** The analytics API: metric queries, funnels, retention, per-listing stats (docs/metrics.md). */
+export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRouteDeps): void {
+  postAnalytics<QueryBody>(
+    app,
+    '/v1/query',
+    'Metrics by dimensions over a time range, with totals and an optional comparison',
+    {
+      metrics: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string' } },
+      dimensions: { type: 'array', maxItems: 6, items: { type: 'string' } },
+      filters: { type: 'array', maxItems: 20, items: filter },
+      grain: { type: 'string', enum: ['day', 'week', 'month'] },
+      compare: { type: 'string', enum: ['previous_period', 'previous_year'] },
+      order: {
+        type: 'array',
+        maxItems: 6,
+        items: {
+          type: 'object',
+          required: ['field'],
+          additionalProperties: false,
+          properties: {
+            field: { type: 'string' },
+            direction: { type: 'string', enum: ['asc', 'desc'] },
+          },
+        },
+      },
+      limit: { type: 'integer', minimum: 1, maximum: 10_000 },
+    },
+    (scope, b, range) =>
+      deps.layer.query(scope, {
         metrics: need(b.metrics, 'metrics'),
         dimensions: b.dimensions ?? [],
         filters: b.filters ?? [],
@@ -150,61 +167,45 @@ export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRoute
         order: (b.order ?? []).map((o) => ({ field: o.field, direction: o.direction ?? 'desc' })),
         limit: b.limit ?? 1000,
         ...(b.compare ? { compare: b.compare } : {}),
-      });
-    },
+      }),
   );
 
-  app.post<{ Body: FunnelBody }>(
+  postAnalytics<FunnelBody>(
+    app,
     '/v1/funnels',
+    'Ordered event steps per person within a conversion window',
     {
-      config: { access: bodyScoped },
-      schema: {
-        tags: ['analytics'],
-        summary: 'Ordered event steps per person within a conversion window',
-        security,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...scopeProps,
-            steps: {
-              type: 'array',
-              minItems: 2,
-              maxItems: 10,
-              items: {
-                anyOf: [
-                  { type: 'string', minLength: 1, maxLength: 100 },
-                  {
-                    type: 'object',
-                    required: ['event_type'],
-                    additionalProperties: false,
-                    properties: {
-                      event_type: { type: 'string', minLength: 1, maxLength: 100 },
-                      filters: { type: 'array', maxItems: 10, items: filter },
-                    },
-                  },
-                ],
-              },
-            },
-            conversion_window: {
+      steps: {
+        type: 'array',
+        minItems: 2,
+        maxItems: 10,
+        items: {
+          anyOf: [
+            { type: 'string', minLength: 1, maxLength: 100 },
+            {
               type: 'object',
-              required: ['value', 'unit'],
+              required: ['event_type'],
               additionalProperties: false,
               properties: {
-                value: { type: 'number', exclusiveMinimum: 0 },
-                unit: { type: 'string', enum: ['minutes', 'hours', 'days'] },
+                event_type: { type: 'string', minLength: 1, maxLength: 100 },
+                filters: { type: 'array', maxItems: 10, items: filter },
               },
             },
-            time_range: timeRange,
-            breakdown: { type: 'string' },
-          },
+          ],
         },
       },
+      conversion_window: {
+        type: 'object',
+        required: ['value', 'unit'],
+        additionalProperties: false,
+        properties: {
+          value: { type: 'number', exclusiveMinimum: 0 },
+          unit: { type: 'string', enum: ['minutes', 'hours', 'days'] },
+        },
+      },
+      breakdown: { type: 'string' },
     },
-    async (request) => {
-      const b = request.body;
-      const scope = scopeOf(principalOf(request), b.project, b.seller_id);
-      const range = need(b.time_range, 'time_range');
+    async (scope, b, range) => {
       const steps = need(b.steps, 'steps');
       const w = b.conversion_window ?? { value: 7, unit: 'days' as const };
       const windowMs = Math.round(w.value * unitMs[w.unit]);
@@ -225,39 +226,23 @@ export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRoute
     },
   );
 
-  app.post<{ Body: RetentionBody }>(
+  postAnalytics<RetentionBody>(
+    app,
     '/v1/retention',
+    'Cohort retention: people by first event or first purchase, active in each later period',
     {
-      config: { access: bodyScoped },
-      schema: {
-        tags: ['analytics'],
-        summary: 'Cohort retention: people by first event or first purchase, active in each later period',
-        security,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...scopeProps,
-            cohort: { type: 'string', enum: ['first_event', 'first_purchase'] },
-            period: { type: 'string', enum: ['day', 'week', 'month'] },
-            time_range: timeRange,
-            periods: { type: 'integer', minimum: 1, maximum: 60 },
-          },
-        },
-      },
+      cohort: { type: 'string', enum: ['first_event', 'first_purchase'] },
+      period: { type: 'string', enum: ['day', 'week', 'month'] },
+      periods: { type: 'integer', minimum: 1, maximum: 60 },
     },
-    async (request) => {
-      const b = request.body;
-      const scope = scopeOf(principalOf(request), b.project, b.seller_id);
-      const range = need(b.time_range, 'time_range');
-      return deps.layer.retention(scope, {
+    (scope, b, range) =>
+      deps.layer.retention(scope, {
         cohort: b.cohort ?? 'first_event',
         period: b.period ?? 'week',
         from: range.from,
         to: range.to,
         periods: b.periods ?? 8,
-      });
-    },
+      }),
   );
 
   app.get<{

@@ -5,7 +5,7 @@
 import { PlazaError } from '../core/errors.js';
 import type { Row, Warehouse } from '../ports/warehouse.js';
 import { cached, type ResultCache } from './cache.js';
-import { metricById, tables } from './catalogue.js';
+import { tables } from './catalogue.js';
 import {
   checkFilter,
   type Filter,
@@ -90,10 +90,22 @@ export class SemanticLayer {
     }
   }
 
+  /** `compute` through the result cache, answered with how long it took, whether it was cached, and what it read. */
+  private async measured<T extends object>(
+    kind: string,
+    request: unknown,
+    tables: string[],
+    compute: () => Promise<T>,
+  ): Promise<T & { meta: QueryResult['meta'] }> {
+    const started = performance.now();
+    const { value, cached: hit } = await cached(this.cache, kind, request, compute);
+    return { ...value, meta: { sql_ms: Math.round(performance.now() - started), cached: hit, tables } };
+  }
+
   async query(scope: Scope, req: QueryRequest): Promise<QueryResult> {
     const p = plan(scope.project, scope.sellerId, req, this.maxRangeDays);
-    const started = performance.now();
-    const { value, cached: hit } = await cached(this.cache, 'query', { scope, req }, async () => {
+    const tablesRead = p.groups.map((g) => g.table.name);
+    return this.measured('query', { scope, req }, tablesRead, async () => {
       const range: [string, string] = [req.from, req.to];
       const answer = async (r: [string, string]) => {
         // Without dimensions the one row is the totals: one query. Otherwise both run at once.
@@ -112,14 +124,6 @@ export class SemanticLayer {
       const [main, before] = await Promise.all([answer(range), answer(prev)]);
       return { ...main, compare: { ...before, time_range: { from: prev[0], to: prev[1] } } };
     });
-    return {
-      ...value,
-      meta: {
-        sql_ms: Math.round(performance.now() - started),
-        cached: hit,
-        tables: p.groups.map((g) => g.table.name),
-      },
-    };
   }
 
   async funnel(scope: Scope, req: FunnelRequest) {
@@ -143,8 +147,7 @@ export class SemanticLayer {
       }
       s.filters.forEach(checkFilter);
     }
-    const started = performance.now();
-    const { value, cached: hit } = await cached(this.cache, 'funnel', { scope, req }, async () => {
+    return this.measured('funnel', { scope, req }, ['stg_events'], async () => {
       const rows = await this.run(
         compileFunnel({
           project: scope.project,
@@ -180,16 +183,12 @@ export class SemanticLayer {
           : { breakdown: rows.map((r) => ({ value: r.breakdown ?? null, steps: shape(r) })) }),
       };
     });
-    return {
-      ...value,
-      meta: { sql_ms: Math.round(performance.now() - started), cached: hit, tables: ['stg_events'] },
-    };
   }
 
   async retention(scope: Scope, req: RetentionRequest) {
     validateRange(req.from, req.to, this.maxRangeDays);
-    const started = performance.now();
-    const { value, cached: hit } = await cached(this.cache, 'retention', { scope, req }, async () => {
+    const tablesRead = [req.cohort === 'first_event' ? 'stg_events' : 'stg_orders'];
+    return this.measured('retention', { scope, req }, tablesRead, async () => {
       const rows = await this.run(
         compileRetention({
           project: scope.project,
@@ -216,14 +215,6 @@ export class SemanticLayer {
         for (const x of c.periods) x.rate = c.size > 0 ? x.active / c.size : 0;
       return { cohorts: [...cohorts.values()] };
     });
-    return {
-      ...value,
-      meta: {
-        sql_ms: Math.round(performance.now() - started),
-        cached: hit,
-        tables: [req.cohort === 'first_event' ? 'stg_events' : 'stg_orders'],
-      },
-    };
   }
 
   async listingStats(scope: Scope, listingId: string, from: string, to: string) {
@@ -237,19 +228,17 @@ export class SemanticLayer {
         404,
       );
     }
-    const started = performance.now();
-    const { value, cached: hit } = await cached(
-      this.cache,
+    return this.measured(
       'listing',
       { scope, listingId, from, to },
+      ['dim_listings', 'mart_listing_daily'],
       async () => {
         const args = [scope.project, listingId, from, to];
-        const days = await this.run({ sql: listingDailySql, params: args });
-        const [similar] = await this.run({ sql: similarSql, params: args });
-        const effect = await this.run({
-          sql: photoEffectSql,
-          params: [scope.project, listing.kind, from, to],
-        });
+        const [days, [similar], effect] = await Promise.all([
+          this.run({ sql: listingDailySql, params: args }),
+          this.run({ sql: similarSql, params: args }),
+          this.run({ sql: photoEffectSql, params: [scope.project, listing.kind, from, to] }),
+        ]);
         const views = days.reduce((a, d) => a + Number(d.views), 0);
         const contacts = days.reduce((a, d) => a + Number(d.leads), 0);
         const conversion = ratio(contacts, views);
@@ -312,16 +301,5 @@ export class SemanticLayer {
         };
       },
     );
-    return {
-      ...value,
-      meta: {
-        sql_ms: Math.round(performance.now() - started),
-        cached: hit,
-        tables: ['dim_listings', 'mart_listing_daily'],
-      },
-    };
   }
 }
-
-/** Metric ids, for route schemas. */
-export const metricIds = [...metricById.keys()];

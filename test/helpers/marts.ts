@@ -1,7 +1,6 @@
 import { PostgresState } from '../../src/adapters/state/postgres.js';
 import { DuckDbWarehouse } from '../../src/adapters/warehouse/duckdb/duckdb-warehouse.js';
 import type { PlazaEvent } from '../../src/core/envelope.js';
-import { createLogger } from '../../src/observability/logger.js';
 import type { ProjectInfo, TaskContext, TaskDef, TaskResult } from '../../src/pipelines/types.js';
 import type { StateStore } from '../../src/ports/state.js';
 import type { Row, Warehouse } from '../../src/ports/warehouse.js';
@@ -9,13 +8,23 @@ import { identitiesTable } from '../../src/warehouse/identities-table.js';
 import { rawEventsTable, toRawEventRow } from '../../src/warehouse/raw-events-table.js';
 import { sessionsTable } from '../../src/warehouse/sessions-table.js';
 import { requireEnv } from './engines.js';
+import { taskContext as orchestratorContext } from './task-context.js';
 
 /** Building blocks of the warehouse-layer tests: a real DuckDB, hand-made events and a task context. */
 
 export const SD = 'America/Santo_Domingo';
-const logger = createLogger('silent');
 
 export const openWarehouse = () => DuckDbWarehouse.open(':memory:', { threads: 2 });
+
+/** Runs `fn` on a warehouse of its own, closed afterwards whatever happens. */
+export async function withWarehouse<T>(fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  const w = await openWarehouse();
+  try {
+    return await fn(w);
+  } finally {
+    await w.close();
+  }
+}
 
 /** Tasks get a state store in their context but never use it (the orchestrator does); PostgreSQL opens fast. */
 export const openState = () => PostgresState.open(requireEnv('PLAZA_TEST_PG_URL'), { maxConnections: 1 });
@@ -30,19 +39,15 @@ export function taskContext(
   partition: string | null,
   o: { projects?: ProjectInfo[]; window?: { since: Date | null; until: Date } } = {},
 ): TaskContext {
-  return {
+  return orchestratorContext({
+    warehouse,
+    state,
+    partition,
     pipeline: 'test',
     task: task.id,
     runId: `run-${++runs}`,
-    partition,
-    window: o.window ?? null,
-    warehouse,
-    state,
-    projects: o.projects ?? [{ id: 'okla', timeZone: SD }],
-    signal: new AbortController().signal,
-    logger,
-    log: () => {},
-  };
+    ...o,
+  });
 }
 
 /**

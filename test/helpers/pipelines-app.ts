@@ -86,3 +86,23 @@ export async function startPipelineApp(
   const { url } = await plaza.listen();
   return { plaza, url, dataDir };
 }
+
+/** A call to the app's HTTP API with a bearer token (none when null); an empty answer body reads as null. */
+export async function callApi(
+  url: string,
+  method: string,
+  path: string,
+  body: unknown,
+  token: string | null,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}

@@ -8,6 +8,7 @@ export function taskContext(o: {
   warehouse: Warehouse;
   state: StateStore;
   partition: string | null;
+  window?: { since: Date | null; until: Date };
   projects?: ProjectInfo[];
   pipeline?: string;
   task?: string;
@@ -19,7 +20,7 @@ export function taskContext(o: {
     task: o.task ?? 'build',
     runId: o.runId ?? `run-${Math.random().toString(36).slice(2, 10)}`,
     partition: o.partition,
-    window: null,
+    window: o.window ?? null,
     warehouse: o.warehouse,
     state: o.state,
     projects: o.projects ?? [{ id: 'okla', timeZone: 'America/Santo_Domingo' }],

@@ -16,7 +16,7 @@ import {
 } from './api';
 import { useI18n } from './i18n';
 import { ProjectInput, useProject } from './project';
-import { Badge, Card, Empty, QueryState, Stat, Table } from './ui';
+import { Badge, Card, Empty, LiveCard, QueryState, Stat, Table } from './ui';
 
 /** Project counters: fetched once, then kept current by the project's event stream (SSE). */
 function ProjectLiveCard({ project }: { project: string }) {
@@ -35,34 +35,25 @@ function ProjectLiveCard({ project }: { project: string }) {
     [project, queries],
   );
   return (
-    <Card
-      testId="live"
-      title={
-        <span className="flex items-center gap-2">
-          <span className="inline-block h-2 w-2 animate-pulse rounded-full bg-emerald-500" /> {t('live')}
-        </span>
-      }
-    >
-      <QueryState q={q}>
-        {(live) => (
-          <div className="flex flex-col gap-3">
-            <div className="grid grid-cols-2 gap-3">
-              <Stat testId="live-visitors" label={t('liveVisitors')} value={num(live.live_visitors)} />
-              <Stat testId="views-today" label={t('viewsToday')} value={num(live.views_today)} />
-            </div>
-            <h3 className="text-xs font-semibold uppercase text-slate-500">{t('trending')}</h3>
-            {live.trending.length === 0 ? (
-              <Empty>{t('noDataYet')}</Empty>
-            ) : (
-              <Table
-                head={[t('listing'), t('score')]}
-                rows={live.trending.slice(0, 5).map((l) => [l.listing_id, num(l.score)])}
-              />
-            )}
+    <LiveCard q={q}>
+      {(live) => (
+        <div className="flex flex-col gap-3">
+          <div className="grid grid-cols-2 gap-3">
+            <Stat testId="live-visitors" label={t('liveVisitors')} value={num(live.live_visitors)} />
+            <Stat testId="views-today" label={t('viewsToday')} value={num(live.views_today)} />
           </div>
-        )}
-      </QueryState>
-    </Card>
+          <h3 className="text-xs font-semibold uppercase text-slate-500">{t('trending')}</h3>
+          {live.trending.length === 0 ? (
+            <Empty>{t('noDataYet')}</Empty>
+          ) : (
+            <Table
+              head={[t('listing'), t('score')]}
+              rows={live.trending.slice(0, 5).map((l) => [l.listing_id, num(l.score)])}
+            />
+          )}
+        </div>
+      )}
+    </LiveCard>
   );
 }
 

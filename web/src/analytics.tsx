@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ApiError, lastDays, type QueryRequest, type QueryRow, query } from './api';
 import { type Key, useI18n } from './i18n';
@@ -46,6 +47,27 @@ function QueryFailed({ error, retry }: { error: unknown; retry: () => void }) {
   return <ErrorState error={error} retry={retry} />;
 }
 
+/**
+ * The states every semantic-query card shares: loading, failed, endpoint missing (`null`), and, unless
+ * `allowEmpty`, no rows yet; otherwise the content of the answer.
+ */
+function SemanticState({
+  r,
+  allowEmpty = false,
+  children,
+}: {
+  r: ReturnType<typeof useSemanticQuery>;
+  allowEmpty?: boolean;
+  children: (data: NonNullable<ReturnType<typeof useSemanticQuery>['data']>) => ReactNode;
+}) {
+  const { t } = useI18n();
+  if (r.isPending) return <Loading />;
+  if (r.isError) return <QueryFailed error={r.error} retry={() => void r.refetch()} />;
+  if (r.data === null) return <NotYet />;
+  if (!allowEmpty && r.data.rows.length === 0) return <Empty>{t('noDataYet')}</Empty>;
+  return <>{children(r.data)}</>;
+}
+
 /** KPI tiles with the change against the previous period. */
 export function KpiTiles({
   q,
@@ -58,38 +80,34 @@ export function KpiTiles({
   const r = useSemanticQuery(q && { ...q, metrics: metrics.map((m) => m.metric) });
   return (
     <Card title={t('kpis')} testId="kpis">
-      {r.isPending ? (
-        <Loading />
-      ) : r.isError ? (
-        <QueryFailed error={r.error} retry={() => void r.refetch()} />
-      ) : r.data === null ? (
-        <NotYet />
-      ) : (
-        <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
-          {metrics.map((m) => {
-            const v = r.data?.totals[m.metric];
-            const before = r.data?.compare?.totals?.[m.metric];
-            return (
-              <Stat
-                key={m.metric}
-                testId={`kpi-${m.metric}`}
-                label={t(m.label)}
-                value={
-                  v == null
-                    ? '–'
-                    : num(
-                        v,
-                        m.percent
-                          ? { style: 'percent', maximumFractionDigits: 1 }
-                          : { maximumFractionDigits: m.money ? 0 : 2 },
-                      )
-                }
-                change={change(v, before)}
-              />
-            );
-          })}
-        </div>
-      )}
+      <SemanticState r={r} allowEmpty>
+        {(data) => (
+          <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+            {metrics.map((m) => {
+              const v = data.totals[m.metric];
+              const before = data.compare?.totals?.[m.metric];
+              return (
+                <Stat
+                  key={m.metric}
+                  testId={`kpi-${m.metric}`}
+                  label={t(m.label)}
+                  value={
+                    v == null
+                      ? '–'
+                      : num(
+                          v,
+                          m.percent
+                            ? { style: 'percent', maximumFractionDigits: 1 }
+                            : { maximumFractionDigits: m.money ? 0 : 2 },
+                        )
+                  }
+                  change={change(v, before)}
+                />
+              );
+            })}
+          </div>
+        )}
+      </SemanticState>
     </Card>
   );
 }
@@ -109,36 +127,30 @@ export function OverTime({
   const colors = ['#4f46e5', '#059669', '#d97706'];
   return (
     <Card title={t('overTime')} testId="over-time">
-      {r.isPending ? (
-        <Loading />
-      ) : r.isError ? (
-        <QueryFailed error={r.error} retry={() => void r.refetch()} />
-      ) : r.data === null ? (
-        <NotYet />
-      ) : r.data.rows.length === 0 ? (
-        <Empty>{t('noDataYet')}</Empty>
-      ) : (
-        <div className="h-64 w-full">
-          <ResponsiveContainer>
-            <LineChart data={r.data.rows}>
-              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-              <XAxis dataKey={timeKeyOf(r.data.rows[0]!) ?? 'date'} fontSize={11} />
-              <YAxis fontSize={11} width={48} />
-              <Tooltip />
-              {metrics.map((m, i) => (
-                <Line
-                  key={m.metric}
-                  type="monotone"
-                  dataKey={m.metric}
-                  name={t(m.label)}
-                  stroke={colors[i % 3]}
-                  dot={false}
-                />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
-      )}
+      <SemanticState r={r}>
+        {(data) => (
+          <div className="h-64 w-full">
+            <ResponsiveContainer>
+              <LineChart data={data.rows}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+                <XAxis dataKey={timeKeyOf(data.rows[0]!) ?? 'date'} fontSize={11} />
+                <YAxis fontSize={11} width={48} />
+                <Tooltip />
+                {metrics.map((m, i) => (
+                  <Line
+                    key={m.metric}
+                    type="monotone"
+                    dataKey={m.metric}
+                    name={t(m.label)}
+                    stroke={colors[i % 3]}
+                    dot={false}
+                  />
+                ))}
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </SemanticState>
     </Card>
   );
 }
@@ -171,26 +183,20 @@ export function TopTable({
   );
   return (
     <Card title={t(title)} testId={`top-${dimension}`}>
-      {r.isPending ? (
-        <Loading />
-      ) : r.isError ? (
-        <QueryFailed error={r.error} retry={() => void r.refetch()} />
-      ) : r.data === null ? (
-        <NotYet />
-      ) : r.data.rows.length === 0 ? (
-        <Empty>{t('noDataYet')}</Empty>
-      ) : (
-        <Table
-          head={[t(dimensionLabel), ...metrics.map((m) => t(m.label))]}
-          rows={r.data.rows.map((row) => [
-            String(row[dimension] ?? '–'),
-            ...metrics.map((m) => {
-              const v = row[m.metric];
-              return typeof v === 'number' ? num(v) : String(v ?? '–');
-            }),
-          ])}
-        />
-      )}
+      <SemanticState r={r}>
+        {(data) => (
+          <Table
+            head={[t(dimensionLabel), ...metrics.map((m) => t(m.label))]}
+            rows={data.rows.map((row) => [
+              String(row[dimension] ?? '–'),
+              ...metrics.map((m) => {
+                const v = row[m.metric];
+                return typeof v === 'number' ? num(v) : String(v ?? '–');
+              }),
+            ])}
+          />
+        )}
+      </SemanticState>
     </Card>
   );
 }

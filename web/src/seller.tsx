@@ -3,7 +3,7 @@ import { KpiTiles, last30, OverTime, TopTable } from './analytics';
 import { type Me, sellerLive } from './api';
 import { useI18n } from './i18n';
 import { ProjectInput, useProject } from './project';
-import { Card, Empty, QueryState, Stat } from './ui';
+import { Card, Empty, LiveCard, Stat } from './ui';
 
 /** Live counters of the seller, polled (the project stream carries every seller's counters: not for sellers). */
 function SellerLiveCard({ project, seller }: { project: string; seller: string }) {
@@ -14,26 +14,17 @@ function SellerLiveCard({ project, seller }: { project: string; seller: string }
     refetchInterval: 5_000,
   });
   return (
-    <Card
-      testId="live"
-      title={
-        <span className="flex items-center gap-2">
-          <span className="inline-block h-2 w-2 animate-pulse rounded-full bg-emerald-500" /> {t('live')}
-        </span>
-      }
-    >
-      <QueryState q={q}>
-        {(live) => (
-          <div className="grid grid-cols-2 gap-3">
-            <Stat testId="live-visitors" label={t('liveVisitors')} value={num(live.live_visitors)} />
-            <Stat testId="views-today" label={t('viewsToday')} value={num(live.views_today)} />
-            <p className="col-span-2 text-xs text-slate-500">
-              {t('updatedAt')} {new Date(live.at).toLocaleTimeString()}
-            </p>
-          </div>
-        )}
-      </QueryState>
-    </Card>
+    <LiveCard q={q}>
+      {(live) => (
+        <div className="grid grid-cols-2 gap-3">
+          <Stat testId="live-visitors" label={t('liveVisitors')} value={num(live.live_visitors)} />
+          <Stat testId="views-today" label={t('viewsToday')} value={num(live.views_today)} />
+          <p className="col-span-2 text-xs text-slate-500">
+            {t('updatedAt')} {new Date(live.at).toLocaleTimeString()}
+          </p>
+        </div>
+      )}
+    </LiveCard>
   );
 }
 

@@ -62,6 +62,23 @@ export function QueryState<T>({ q, children }: { q: UseQueryResult<T>; children:
   return <>{children(q.data)}</>;
 }
 
+/** The card of live counters: its title carries a pulsing dot, its content is the query's data. */
+export function LiveCard<T>({ q, children }: { q: UseQueryResult<T>; children: (data: T) => ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <Card
+      testId="live"
+      title={
+        <span className="flex items-center gap-2">
+          <span className="inline-block h-2 w-2 animate-pulse rounded-full bg-emerald-500" /> {t('live')}
+        </span>
+      }
+    >
+      <QueryState q={q}>{children}</QueryState>
+    </Card>
+  );
+}
+
 export function Stat({
   label,
   value,

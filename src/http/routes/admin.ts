@@ -7,10 +7,8 @@ import type { DeadLetterStatus } from '../../deadletters/types.js';
 import type { Projects } from '../../projects/projects.js';
 import type { WriteKeys } from '../../projects/write-keys.js';
 import type { SchemaRegistry } from '../../schemas/registry.js';
-import { requireAdmin } from '../auth.js';
 
 export interface AdminRouteDeps {
-  adminToken: string;
   projects: Projects;
   keys: WriteKeys;
   registry: SchemaRegistry;
@@ -27,8 +25,6 @@ const idParam = {
 /** Administration API (Bearer admin token): projects, write keys, schemas, dead letters. */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   app.register(async (scope) => {
-    scope.addHook('onRequest', async (request) => requireAdmin(request, deps.adminToken));
-
     scope.post<{ Body: { id: string; name?: string; settings?: Record<string, unknown> } }>(
       '/v1/admin/projects',
       {

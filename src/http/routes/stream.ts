@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { PlazaError } from '../../core/errors.js';
 import type { ProcessorSet, ReplayFrom } from '../../stream/processors.js';
-import { requireAdmin } from '../auth.js';
 
 export interface StreamRouteDeps {
-  adminToken: string;
   /** Undefined when this process runs no worker role. */
   processors: ProcessorSet | undefined;
 }
@@ -36,8 +34,6 @@ export function parseReplayFrom(from: string | number): ReplayFrom {
 /** Stream processors (admin token): list the groups and replay one from an offset or a time. */
 export function registerStreamRoutes(app: FastifyInstance, deps: StreamRouteDeps): void {
   app.register(async (scope) => {
-    scope.addHook('onRequest', async (request) => requireAdmin(request, deps.adminToken));
-
     scope.get(
       '/v1/admin/stream/groups',
       { schema: { tags: ['stream'], summary: 'Consumer groups of the stream processors running here' } },

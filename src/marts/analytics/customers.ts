@@ -1,7 +1,7 @@
 import type { QualityCheck } from '../../pipelines/types.js';
 import type { TableDef } from '../../ports/warehouse.js';
 import { notNull, range, unique } from '../common/checks.js';
-import { col, type DailyMartSql, opt } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable, opt } from '../common/kit.js';
 
 /**
  * Customers: persons (identity-resolved, see stg_events) with at least one order that was not cancelled.
@@ -40,11 +40,10 @@ export const martCustomersTable: TableDef = {
   orderBy: ['project_id', 'person_id'],
 };
 
-export const martCustomersDailyTable: TableDef = {
-  name: 'mart_customers_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martCustomersDailyTable = dailyMartTable(
+  'mart_customers_daily',
+  [],
+  [
     col('customers', 'int64'),
     col('new_customers', 'int64'),
     col('returning_customers', 'int64'),
@@ -58,9 +57,7 @@ export const martCustomersDailyTable: TableDef = {
     col('churned_customers', 'int64'),
     col('active_customers', 'int64'),
   ],
-  orderBy: ['project_id', 'local_date'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type CustomersSql = DailyMartSql<{ churnDays: number }>;
 

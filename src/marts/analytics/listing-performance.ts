@@ -1,7 +1,6 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
 import { acceptedValues, notNull, range, rowCount, unique } from '../common/checks.js';
-import { col, type DailyMartSql, opt } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable, opt } from '../common/kit.js';
 
 /**
  * `mart_listing_daily`: one row per listing or product with any activity or change on the local day.
@@ -16,11 +15,10 @@ import { col, type DailyMartSql, opt } from '../common/kit.js';
  * - as of the end of the day (dim_listings): `price`, `currency`, `status`, and `days_on_market` (whole days
  *   since publication, up to the sale or removal); `price_changes`: price changes made that day.
  */
-export const martListingTable: TableDef = {
-  name: 'mart_listing_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martListingTable = dailyMartTable(
+  'mart_listing_daily',
+  ['listing_id'],
+  [
     col('listing_id', 'string'),
     opt('seller_id'),
     opt('kind'),
@@ -44,9 +42,7 @@ export const martListingTable: TableDef = {
     opt('status'),
     opt('days_on_market', 'int64'),
   ],
-  orderBy: ['project_id', 'local_date', 'listing_id'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type ListingPerformanceSql = DailyMartSql;
 

@@ -1,7 +1,6 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
 import { notNull, range, rowCount, unique } from '../common/checks.js';
-import { col, type DailyMartSql, opt } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable, opt } from '../common/kit.js';
 
 /**
  * OKLA's Market Trends: supply, demand and prices of vehicles by local day, one row per (project_id,
@@ -14,11 +13,10 @@ import { col, type DailyMartSql, opt } from '../common/kit.js';
  * - demand, from the day's buyer activity (bots left out): `views`, `unique_viewers`, `favourites`,
  *   `leads` (contacts and test drives), and `views_per_listing` (views / supply).
  */
-export const martMarketTrendsTable: TableDef = {
-  name: 'mart_market_trends_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martMarketTrendsTable = dailyMartTable(
+  'mart_market_trends_daily',
+  ['make', 'model'],
+  [
     col('make', 'string'),
     col('model', 'string'),
     col('year', 'int64'),
@@ -36,9 +34,7 @@ export const martMarketTrendsTable: TableDef = {
     col('leads', 'int64'),
     opt('views_per_listing', 'float64'),
   ],
-  orderBy: ['project_id', 'local_date', 'make', 'model'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type MarketTrendsSql = DailyMartSql;
 

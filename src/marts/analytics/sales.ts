@@ -1,7 +1,6 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
 import { notNull, range, rowCount, unique } from '../common/checks.js';
-import { col, type DailyMartSql, opt } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable, opt } from '../common/kit.js';
 
 /**
  * Sales by local day, from stg_orders (stores; OKLA's vehicle sales are in the listing marts).
@@ -18,11 +17,10 @@ import { col, type DailyMartSql, opt } from '../common/kit.js';
  * lines of the day's orders: `orders` (distinct), `units`, `item_revenue` (quantity × price), with the
  * `top_category` of the category path.
  */
-export const martSalesTable: TableDef = {
-  name: 'mart_sales_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martSalesTable = dailyMartTable(
+  'mart_sales_daily',
+  ['store_id'],
+  [
     col('store_id', 'string'),
     col('payment_method', 'string'),
     col('currency', 'string'),
@@ -40,15 +38,12 @@ export const martSalesTable: TableDef = {
     col('refunds', 'int64'),
     col('refunded_amount', 'float64'),
   ],
-  orderBy: ['project_id', 'local_date', 'store_id'],
-  partitionByDay: 'local_date',
-};
+);
 
-export const martSalesCategoryTable: TableDef = {
-  name: 'mart_sales_category_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martSalesCategoryTable = dailyMartTable(
+  'mart_sales_category_daily',
+  ['store_id', 'category'],
+  [
     col('store_id', 'string'),
     col('category', 'string'),
     col('top_category', 'string'),
@@ -57,9 +52,7 @@ export const martSalesCategoryTable: TableDef = {
     col('units', 'int64'),
     col('item_revenue', 'float64'),
   ],
-  orderBy: ['project_id', 'local_date', 'store_id', 'category'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type SalesSql = DailyMartSql;
 

@@ -1,7 +1,6 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
 import { notNull, range, unique } from '../common/checks.js';
-import { col, type DailyMartSql, opt } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable, opt } from '../common/kit.js';
 
 /**
  * `mart_sellers_daily`: every seller known at the end of the local day (dim_sellers as of then), one row per
@@ -15,11 +14,10 @@ import { col, type DailyMartSql, opt } from '../common/kit.js';
  *   `commission` (orders placed that day, commission of those not cancelled), `views` and `leads`
  *   (contacts and test drives) on the seller's listings.
  */
-export const martSellersTable: TableDef = {
-  name: 'mart_sellers_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martSellersTable = dailyMartTable(
+  'mart_sellers_daily',
+  ['seller_id'],
+  [
     col('seller_id', 'string'),
     opt('kind'),
     opt('name'),
@@ -37,9 +35,7 @@ export const martSellersTable: TableDef = {
     col('views', 'int64'),
     col('leads', 'int64'),
   ],
-  orderBy: ['project_id', 'local_date', 'seller_id'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type SellersSql = DailyMartSql;
 

@@ -1,7 +1,6 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
 import { notNull, range, rowCount, unique } from '../common/checks.js';
-import { col, type DailyMartSql } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable } from '../common/kit.js';
 
 /**
  * `mart_traffic_daily`: web analytics from the sessionizer's `sessions` (bot devices left out), one row per
@@ -10,11 +9,10 @@ import { col, type DailyMartSql } from '../common/kit.js';
  * `avg_duration_s` (seconds per session). Sums and counts are kept beside the rates so that coarser
  * groupings (a day, a source) can be recomputed exactly; distinct visitors do not add up across rows.
  */
-export const martTrafficTable: TableDef = {
-  name: 'mart_traffic_daily',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martTrafficTable = dailyMartTable(
+  'mart_traffic_daily',
+  ['source'],
+  [
     col('source', 'string'),
     col('medium', 'string'),
     col('device_type', 'string'),
@@ -28,9 +26,7 @@ export const martTrafficTable: TableDef = {
     col('total_duration_s', 'float64'),
     col('avg_duration_s', 'float64'),
   ],
-  orderBy: ['project_id', 'local_date', 'source'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type TrafficSql = DailyMartSql;
 

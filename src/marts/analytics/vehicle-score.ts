@@ -1,7 +1,6 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
 import { notNull, range, unique } from '../common/checks.js';
-import { col, type DailyMartSql, opt } from '../common/kit.js';
+import { col, type DailyMartSql, dailyMartTable, opt } from '../common/kit.js';
 
 /**
  * OKLA's Vehicle Performance Score: for every vehicle listing active at the end of the local day, a score
@@ -23,11 +22,10 @@ import { col, type DailyMartSql, opt } from '../common/kit.js';
 export const scoreWindowDays = 7;
 export const scoreParts = { demand: 35, engagement: 30, price: 20, quality: 10, freshness: 5 } as const;
 
-export const martVehicleScoreTable: TableDef = {
-  name: 'mart_vehicle_score',
-  columns: [
-    col('project_id', 'string'),
-    col('local_date', 'date'),
+export const martVehicleScoreTable = dailyMartTable(
+  'mart_vehicle_score',
+  ['listing_id'],
+  [
     col('listing_id', 'string'),
     opt('seller_id'),
     opt('make'),
@@ -55,9 +53,7 @@ export const martVehicleScoreTable: TableDef = {
     col('freshness_points', 'float64'),
     col('score', 'float64'),
   ],
-  orderBy: ['project_id', 'local_date', 'listing_id'],
-  partitionByDay: 'local_date',
-};
+);
 
 export type VehicleScoreSql = DailyMartSql<{ windowStart: string }>;
 

@@ -11,8 +11,8 @@ import type { ProjectDay } from './kit.js';
 
 export const str = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
-export const ts = (ms: number): string =>
-  `TIMESTAMP '${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}'`;
+export const ts = (instant: number | Date): string =>
+  `TIMESTAMP '${new Date(instant).toISOString().slice(0, 23).replace('T', ' ')}'`;
 
 export const date = (day: string): string => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new TypeError(`not a day: ${day}`);

@@ -1,6 +1,6 @@
 import { defaultProjectSettings } from '../../collector/types.js';
 import { PlazaError } from '../../core/errors.js';
-import { endOfLocalDay } from '../../live/time-zone.js';
+import { localDayBounds } from '../../pipelines/partitions.js';
 import type { TaskContext, TaskResult } from '../../pipelines/types.js';
 import type { ColumnDef, ColumnType, TableDef, Warehouse } from '../../ports/warehouse.js';
 
@@ -13,7 +13,22 @@ export const col = (name: string, type: ColumnType, nullable = false): ColumnDef
 });
 export const opt = (name: string, type: ColumnType = 'string'): ColumnDef => col(name, type, true);
 
-export const DAY_MS = 86_400_000;
+/**
+ * A daily mart: rows led by project_id and local_date, one partition per project-local day, sorted by the
+ * day and then `key`.
+ */
+export function dailyMartTable(
+  name: string,
+  key: readonly string[],
+  columns: readonly ColumnDef[],
+): TableDef {
+  return {
+    name,
+    columns: [col('project_id', 'string'), col('local_date', 'date'), ...columns],
+    orderBy: ['project_id', 'local_date', ...key],
+    partitionByDay: 'local_date',
+  };
+}
 
 /** Events of a project the registry does not know (deleted since) are staged in the default zone. */
 export const defaultTimeZone = defaultProjectSettings.timeZone;
@@ -27,12 +42,7 @@ export interface ProjectDay {
   end: number;
 }
 
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The UTC instant the local day `date` ends in `timeZone` (the next local midnight). */
-export const endOfDay = endOfLocalDay;
+export { addDays } from '../../pipelines/partitions.js';
 
 /** The local day `date` of every project; DST days are 23 or 25 hours long. */
 export function projectDays(ctx: Pick<TaskContext, 'projects'>, date: string): ProjectDay[] {
@@ -40,8 +50,7 @@ export function projectDays(ctx: Pick<TaskContext, 'projects'>, date: string): P
     projectId: p.id,
     timeZone: p.timeZone,
     date,
-    start: endOfLocalDay(p.timeZone, addDays(date, -1)),
-    end: endOfLocalDay(p.timeZone, date),
+    ...localDayBounds(p.timeZone, date),
   }));
 }
 

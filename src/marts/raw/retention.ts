@@ -1,14 +1,15 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PlazaError } from '../../core/errors.js';
-import { localDate } from '../../live/time-zone.js';
+import { localDate } from '../../core/time-zone.js';
+import { localDayBounds } from '../../pipelines/partitions.js';
 import type { TaskContext, TaskDef, TaskResult } from '../../pipelines/types.js';
 import type { Warehouse } from '../../ports/warehouse.js';
 import { aggHourTable, aggMinuteTable } from '../../warehouse/agg-tables.js';
 import { rawEventsTable } from '../../warehouse/raw-events-table.js';
 import { sessionsTable } from '../../warehouse/sessions-table.js';
 import { martTables } from '../analytics/marts.task.js';
-import { addDays, defaultTimeZone, dialectFor, endOfDay } from '../common/kit.js';
+import { defaultTimeZone, dialectFor } from '../common/kit.js';
 import { stgChangesTable, stgEventsTable, stgInteractionsTable } from '../staging/stg-events.js';
 import { archiveDir } from './archive.js';
 import { duckdbRetentionSql } from './retention.duckdb.js';
@@ -117,7 +118,7 @@ export function retentionTask(o: {
           { id: null, zone: defaultTimeZone },
         ].map(({ id, zone }) => {
           const date = addYears(localDate(zone, now), tiers[tier]);
-          return { projectId: id, date, start: endOfDay(zone, addDays(date, -1)) };
+          return { projectId: id, date, start: localDayBounds(zone, date).start };
         });
       const existing = new Set(
         (await w.query<{ table_name: string }>(s.existingTables(retainedTables.map((t) => t.table)))).map(

@@ -1,7 +1,20 @@
 import type { QualityCheck } from '../../pipelines/types.js';
-import type { TableDef } from '../../ports/warehouse.js';
+import type { ColumnDef, TableDef } from '../../ports/warehouse.js';
 import { acceptedValues, notNull, range, rowCount, unique } from '../common/checks.js';
 import { col, type MartStatements, opt, type ProjectDay } from '../common/kit.js';
+
+/** The leading columns stg_events and stg_changes share: which event, when, and whose. */
+const eventColumns: ColumnDef[] = [
+  col('project_id', 'string'),
+  col('event_id', 'string'),
+  col('event_type', 'string'),
+  col('local_date', 'date'),
+  col('timestamp', 'timestamp'),
+  col('received_at', 'timestamp'),
+  opt('anonymous_id'),
+  opt('user_id'),
+  col('person_id', 'string'),
+];
 
 /**
  * `stg_events`: every accepted event once (deduplicated by project and event id: the copy received first
@@ -22,15 +35,7 @@ import { col, type MartStatements, opt, type ProjectDay } from '../common/kit.js
 export const stgEventsTable: TableDef = {
   name: 'stg_events',
   columns: [
-    col('project_id', 'string'),
-    col('event_id', 'string'),
-    col('event_type', 'string'),
-    col('local_date', 'date'),
-    col('timestamp', 'timestamp'),
-    col('received_at', 'timestamp'),
-    opt('anonymous_id'),
-    opt('user_id'),
-    col('person_id', 'string'),
+    ...eventColumns,
     opt('session_id'),
     opt('seller_id'),
     opt('listing_id'),
@@ -65,15 +70,7 @@ export const stgEventsTable: TableDef = {
 export const stgChangesTable: TableDef = {
   name: 'stg_changes',
   columns: [
-    col('project_id', 'string'),
-    col('event_id', 'string'),
-    col('event_type', 'string'),
-    col('local_date', 'date'),
-    col('timestamp', 'timestamp'),
-    col('received_at', 'timestamp'),
-    opt('anonymous_id'),
-    opt('user_id'),
-    col('person_id', 'string'),
+    ...eventColumns,
     opt('seller_id'),
     opt('listing_id'),
     opt('order_id'),

@@ -1,4 +1,5 @@
 import type { PlazaEvent } from '../../core/envelope.js';
+import { isoMs } from '../windows/event-fields.js';
 
 /**
  * What the sessionizer and identity stitching read from a logged event, without parsing all of it.
@@ -269,27 +270,4 @@ function fast(buf: Buffer, ev: Lazy): boolean {
     for (const k of geoKeys) if (s.indexOf(k, open) >= 0) ev.maybeGeo = true;
   }
   return true;
-}
-
-const d = (s: string, i: number) => s.charCodeAt(i) - 48;
-
-/** Milliseconds of `YYYY-MM-DDTHH:MM:SS.sssZ` (what the collector writes), digit by digit; else Date.parse. */
-export function isoMs(s: string): number {
-  if (s.length !== 24 || s.charCodeAt(23) !== 90 || s.charCodeAt(10) !== 84) return Date.parse(s);
-  const year = d(s, 0) * 1000 + d(s, 1) * 100 + d(s, 2) * 10 + d(s, 3);
-  const month = d(s, 5) * 10 + d(s, 6);
-  const day = d(s, 8) * 10 + d(s, 9);
-  const h = d(s, 11) * 10 + d(s, 12);
-  const mi = d(s, 14) * 10 + d(s, 15);
-  const sec = d(s, 17) * 10 + d(s, 18);
-  const ms = d(s, 20) * 100 + d(s, 21) * 10 + d(s, 22);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && h < 24 && mi < 60 && sec < 60 && ms >= 0))
-    return Date.parse(s);
-  // Days from the civil date (Howard Hinnant's algorithm).
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return ((((era * 146097 + doe - 719468) * 24 + h) * 60 + mi) * 60 + sec) * 1000 + ms;
 }

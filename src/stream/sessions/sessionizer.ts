@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { urlHost } from '../../collector/enrich/url.js';
-import { localDay } from '../../live/time-zone.js';
+import { localDay } from '../../core/time-zone.js';
 import type { Row } from '../../ports/warehouse.js';
 import type { IdentityMap } from '../identity/identity-map.js';
 import { isUsableId } from '../identity/rules.js';

@@ -1,7 +1,7 @@
 import type { EventLog, TopicPartitionOffset } from '../../ports/event-log.js';
 import type { Warehouse } from '../../ports/warehouse.js';
 import { aggTables } from '../../warehouse/agg-tables.js';
-import { commitLogPositions, ensureOffsetsTable, offsetsReplacement } from '../offsets.js';
+import { commitLogPositions, deleteOffsets, ensureOffsetsTable, offsetsReplacement } from '../offsets.js';
 import { earliestTimeAt, type Processor, positionsFrom } from '../processors.js';
 import {
   startWindowAggregator,
@@ -42,23 +42,12 @@ export async function prepareAggregatorReplay(
   const group = o.group ?? windowAggregatorGroup;
   for (const t of aggTables) await warehouse.ensureTable(t);
   await ensureOffsetsTable(warehouse);
-  const count = async (sql: string, params: unknown[] = []) =>
-    Number((await warehouse.query<{ n: number }>(sql, params))[0]?.n ?? 0);
 
   if (o.fromMs === undefined) {
-    const deleted = {
-      agg_minute: await count('SELECT count(*) AS n FROM agg_minute'),
-      agg_hour: await count('SELECT count(*) AS n FROM agg_hour'),
-      agg_viewers: await count('SELECT count(*) AS n FROM agg_viewers'),
-    };
-    for (const t of ['agg_minute', 'agg_hour', 'agg_viewers']) await warehouse.query(`DELETE FROM ${t}`);
+    const deleted = await deleteAggRows(warehouse);
     await warehouse.query('DELETE FROM agg_state WHERE consumer_group = $1', [group]);
-    await warehouse.query('DELETE FROM stream_offsets WHERE consumer_group = $1', [group]);
-    const positions: TopicPartitionOffset[] = [];
-    for (const topic of windowAggregatorTopics) {
-      const n = await log.partitions(topic);
-      for (let partition = 0; partition < n; partition++) positions.push({ topic, partition, offset: 0 });
-    }
+    await deleteOffsets(warehouse, group);
+    const positions = await positionsFrom(log, windowAggregatorTopics, { offset: 0 });
     await commitLogPositions(log, group, windowAggregatorTopics, positions);
     return { fromHour: null, positions, deleted };
   }
@@ -96,14 +85,7 @@ export async function prepareAggregatorReplay(
   }
   const { watermarks } = clocks.persistedState();
   const at = new Date(hour);
-  const deleted = {
-    agg_minute: await count('SELECT count(*) AS n FROM agg_minute WHERE window_start >= $1', [at]),
-    agg_hour: await count('SELECT count(*) AS n FROM agg_hour WHERE window_start >= $1', [at]),
-    agg_viewers: await count('SELECT count(*) AS n FROM agg_viewers WHERE window_start >= $1', [at]),
-  };
-  for (const t of ['agg_minute', 'agg_hour', 'agg_viewers']) {
-    await warehouse.query(`DELETE FROM ${t} WHERE window_start >= $1`, [at]);
-  }
+  const deleted = await deleteAggRows(warehouse, at);
   const state: PersistedState = {
     watermarks,
     late_dropped: previous?.late_dropped ?? {},
@@ -120,6 +102,19 @@ export async function prepareAggregatorReplay(
   ]);
   await commitLogPositions(log, group, windowAggregatorTopics, positions);
   return { fromHour: at.toISOString(), positions, deleted };
+}
+
+/** Deletes the aggregate rows of windows starting at or after `from` (all of them without it); their counts. */
+async function deleteAggRows(warehouse: Warehouse, from?: Date): Promise<ReplayResult['deleted']> {
+  const where = from ? ' WHERE window_start >= $1' : '';
+  const params = from ? [from] : [];
+  const deleted: ReplayResult['deleted'] = { agg_minute: 0, agg_hour: 0, agg_viewers: 0 };
+  for (const t of ['agg_minute', 'agg_hour', 'agg_viewers'] as const) {
+    const [row] = await warehouse.query<{ n: number }>(`SELECT count(*) AS n FROM ${t}${where}`, params);
+    deleted[t] = Number(row?.n ?? 0);
+    await warehouse.query(`DELETE FROM ${t}${where}`, params);
+  }
+  return deleted;
 }
 
 /**

@@ -117,36 +117,35 @@ export class DuckDbWarehouse implements Warehouse {
     this.assertOpen();
     await this.pool.use(async (c) => {
       const columns = await this.columnsOf(c, table);
-      await run(c, 'BEGIN TRANSACTION');
-      let appender: DuckDBAppender | undefined;
-      try {
-        appender = await c.createAppender(table);
-        if (appender.columnCount !== columns.length) {
-          throw new PlazaError(
-            'warehouse_table_mismatch',
-            `Warehouse table ${table} has ${appender.columnCount} columns but Plaza knows ${columns.length}`,
-            500,
-          );
-        }
-        for (let from = 0; from < rows.length; from += appendSlice) {
-          if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-          appendRows(appender, table, columns, rows, from, Math.min(rows.length, from + appendSlice));
-        }
-        // Closing flushes; flushed rows become visible to others only at COMMIT, so a batch is all or nothing.
-        const done = appender;
-        appender = undefined;
-        done.closeSync();
-        await run(c, 'COMMIT');
-      } catch (e) {
+      // Flushed rows become visible to others only at COMMIT, so a batch is all or nothing.
+      await inTransaction(c, async () => {
+        let appender: DuckDBAppender | undefined;
         try {
-          appender?.clear();
-          appender?.closeSync();
-        } catch {
-          // The rollback below discards whatever the appender managed to flush.
+          appender = await c.createAppender(table);
+          if (appender.columnCount !== columns.length) {
+            throw new PlazaError(
+              'warehouse_table_mismatch',
+              `Warehouse table ${table} has ${appender.columnCount} columns but Plaza knows ${columns.length}`,
+              500,
+            );
+          }
+          for (let from = 0; from < rows.length; from += appendSlice) {
+            if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+            appendRows(appender, table, columns, rows, from, Math.min(rows.length, from + appendSlice));
+          }
+          const done = appender;
+          appender = undefined;
+          done.closeSync(); // flushes
+        } catch (e) {
+          try {
+            appender?.clear();
+            appender?.closeSync();
+          } catch {
+            // The rollback discards whatever the appender managed to flush.
+          }
+          throw e;
         }
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw toPlazaError(e);
-      }
+      });
     });
   }
 
@@ -154,9 +153,8 @@ export class DuckDbWarehouse implements Warehouse {
     this.assertOpen();
     const work = replacements.filter((r) => r.rows.length > 0);
     if (work.length === 0) return;
-    await this.pool.use(async (c) => {
-      await run(c, 'BEGIN TRANSACTION');
-      try {
+    await this.pool.use((c) =>
+      inTransaction(c, async () => {
         for (const [i, r] of work.entries()) {
           const columns = await this.columnsOf(c, r.table);
           const q = (n: string) => duckDbDialect.quoteIdent(n);
@@ -175,12 +173,8 @@ export class DuckDbWarehouse implements Warehouse {
           await run(c, `INSERT INTO ${q(r.table)} SELECT * FROM ${staged}`);
           await run(c, `DROP TABLE ${staged}`);
         }
-        await run(c, 'COMMIT');
-      } catch (e) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw toPlazaError(e);
-      }
-    });
+      }),
+    );
   }
 
   async loadJsonLines(lines: Uint8Array[], insertSql: (source: string) => string): Promise<void> {
@@ -205,22 +199,13 @@ export class DuckDbWarehouse implements Warehouse {
 
   async transaction(statements: readonly string[]): Promise<number[]> {
     this.assertOpen();
-    return this.pool.use(async (c) => {
-      await run(c, 'BEGIN TRANSACTION');
-      try {
+    return this.pool.use((c) =>
+      inTransaction(c, async () => {
         const changed: number[] = [];
-        for (const sql of statements) {
-          const result = await c.run(sql);
-          changed.push(Number(result.rowsChanged));
-        }
-        await c.run('COMMIT');
+        for (const sql of statements) changed.push(Number((await c.run(sql)).rowsChanged));
         return changed;
-      } catch (e) {
-        // A failed statement leaves the session's transaction aborted; the pooled connection must not keep it.
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw toPlazaError(e);
-      }
-    });
+      }),
+    );
   }
 
   async query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -325,6 +310,22 @@ function columnTypeOf(table: string, column: string, dataType: string): ColumnTy
     `Cannot insert into ${table}: column ${column} has type ${dataType}, which the warehouse port does not write`,
     500,
   );
+}
+
+/**
+ * Runs `fn` between BEGIN and COMMIT on `c`. A failure rolls back: a failed statement leaves the session's
+ * transaction aborted, and the pooled connection must not keep it.
+ */
+async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await run(c, 'BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await run(c, 'COMMIT');
+    return result;
+  } catch (e) {
+    await c.run('ROLLBACK').catch(() => undefined);
+    throw toPlazaError(e);
+  }
 }
 
 async function run(c: DuckDBConnection, sql: string): Promise<void> {

@@ -1,7 +1,23 @@
 /**
- * Calendar days in a project's time zone (IANA name, e.g. America/Santo_Domingo), for counters that reset at
- * local midnight.
+ * Calendar days in a time zone (IANA name, e.g. America/Santo_Domingo): sessions cut and counters reset at the
+ * marketplace's midnight, and daily partitions cover its local day.
  */
+import { z } from 'zod';
+
+/** An IANA zone name this runtime knows (config and project settings). */
+export const timeZoneSchema = z
+  .string()
+  .refine(isTimeZone, 'must be an IANA time zone such as America/Santo_Domingo');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
