@@ -1,10 +1,9 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
-import { AdminDashboard } from './admin';
-import { ApiError } from './api';
-import { homeOf, pageRoles, useAuth } from './auth';
+import { type FormEvent, type ReactNode, Suspense, useState } from 'react';
+import { ApiError, type Me } from './api';
+import { useAuth } from './auth';
 import { type Lang, useI18n } from './i18n';
+import { findPage, homeOf, pages } from './pages';
 import { Link, Redirect, useRoute } from './router';
-import { SellerDashboard } from './seller';
 import { Loading } from './ui';
 
 function LanguageSwitch() {
@@ -26,6 +25,28 @@ function LanguageSwitch() {
   );
 }
 
+/** Links to the pages the signed-in role may open. */
+function Nav({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const { path } = useRoute();
+  return (
+    <nav className="flex items-center gap-1 text-sm" data-testid="nav">
+      {pages
+        .filter((p) => p.nav && p.roles.includes(me.role) && !p.pattern.includes(':'))
+        .map((p) => (
+          <Link
+            key={p.pattern}
+            to={p.pattern}
+            testId={`nav-${p.pattern.slice(1).replaceAll('/', '-')}`}
+            className={`rounded px-2 py-1 ${path === p.pattern ? 'bg-indigo-50 font-medium text-indigo-700' : 'text-slate-600 hover:bg-slate-100'}`}
+          >
+            {t(p.nav!)}
+          </Link>
+        ))}
+    </nav>
+  );
+}
+
 function Shell({ children }: { children: ReactNode }) {
   const { state, logout } = useAuth();
   const { t } = useI18n();
@@ -37,6 +58,7 @@ function Shell({ children }: { children: ReactNode }) {
           <Link to="/" className="text-lg font-bold text-indigo-700">
             {t('appName')}
           </Link>
+          {me && <Nav me={me} />}
           {me && (
             <span className="text-sm text-slate-500" data-testid="whoami">
               {me.user?.email ?? me.kind} · {me.role}
@@ -161,13 +183,17 @@ function Page() {
   }
   const { me } = state;
   if (path === '/' || path === '/login') return <Redirect to={homeOf(me.role)} />;
-  const allowed = pageRoles[path];
-  if (!allowed) return <Message title={t('notFoundTitle')} testId="not-found" />;
-  if (!allowed.includes(me.role)) {
+  const found = findPage(path);
+  if (!found) return <Message title={t('notFoundTitle')} testId="not-found" />;
+  if (!found.page.roles.includes(me.role)) {
     return <Message title={t('forbiddenTitle')} body={t('forbiddenBody')} testId="forbidden" />;
   }
-  if (path === '/seller') return <SellerDashboard me={me} />;
-  return <AdminDashboard me={me} />;
+  const PageComponent = found.page.component;
+  return (
+    <Suspense fallback={<Loading />}>
+      <PageComponent me={me} params={found.params} />
+    </Suspense>
+  );
 }
 
 export function App() {

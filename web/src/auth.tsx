@@ -49,12 +49,3 @@ export function useAuth(): Auth {
   if (!v) throw new Error('useAuth outside AuthProvider');
   return v;
 }
-
-/** Where each role lands after signing in. */
-export const homeOf = (role: api.Role): string => (role === 'seller' ? '/seller' : '/admin');
-
-/** Which roles may open a page. */
-export const pageRoles: Record<string, api.Role[]> = {
-  '/seller': ['seller'],
-  '/admin': ['admin', 'analyst'],
-};
