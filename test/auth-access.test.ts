@@ -149,8 +149,17 @@ describe('access control over every route', () => {
       );
       const project = await call(t.url, 'GET', '/v1/live/projects/okla', seller.token);
       assert.equal(project.status, 403);
+      // l-1 has live views of dealer-1 but no warehouse row proves who owns it (no daily build here): not
+      // found; naming another seller is refused as such. Reading an owned listing: test/reports-api.test.ts.
       const listing = await call(t.url, 'GET', '/v1/live/listings/l-1?project=okla', seller.token);
-      assert.equal(listing.status, 403, 'listing ownership cannot be checked yet: sellers are refused');
+      assert.deepEqual([listing.status, listing.body.error?.code], [404, 'listing_not_found']);
+      const named = await call(
+        t.url,
+        'GET',
+        '/v1/live/listings/l-2?project=okla&seller_id=dealer-2',
+        seller.token,
+      );
+      assert.deepEqual([named.status, named.body.error?.code], [403, 'seller_forbidden']);
     }
     const analyst = await call(t.url, 'GET', '/v1/live/sellers/dealer-2?project=okla', analystToken);
     assert.deepEqual([analyst.status, analyst.body.views_today], [200, 3]);

@@ -24,7 +24,7 @@ describe('warehouseTasks', () => {
     }
   });
 
-  it('orders the daily pipeline: staging, syncs, marts, archive, and retention last', () => {
+  it('orders the daily pipeline: staging, syncs, marts, archive, clustering, and retention last', () => {
     const tasks = topologicalOrder(pipeline('daily', daily));
     const ids = tasks.map((t) => t.id);
     assert.deepEqual(ids, [
@@ -42,13 +42,15 @@ describe('warehouseTasks', () => {
       'mart_user_interest',
       'mart_market_trends',
       'raw_archive',
+      'cluster_marts',
       'retention',
     ]);
     const retention = tasks.at(-1)!;
     assert.deepEqual([...(retention.dependsOn ?? [])].sort(), ids.slice(0, -1).sort());
     const partitioning = Object.fromEntries(tasks.map((t) => [t.id, t.partitioning]));
     for (const id of ids) {
-      const expected = id.startsWith('dim_') || id === 'stg_orders' || id === 'retention' ? 'none' : 'daily';
+      const expected =
+        id.startsWith('dim_') || ['stg_orders', 'cluster_marts', 'retention'].includes(id) ? 'none' : 'daily';
       assert.equal(partitioning[id], expected, id);
     }
   });

@@ -1,7 +1,8 @@
 /**
- * The web app served by Plaza at `/`, in headless Chromium against a real Plaza (embedded stores): a seller and
- * an admin sign in, see the figures the API gives, a seller is refused the admin page, a reload keeps the
- * session through the refresh token, logout ends it. Screenshots go to test-artifacts/.
+ * The web app served by Plaza at `/`, in headless Chromium against a real Plaza (embedded stores) holding a
+ * small simulated store marketplace with its warehouse built: a seller and an admin sign in, see the figures
+ * the API gives (KPI tiles, sellers table, operations), a seller is refused the admin page, a reload keeps
+ * the session through the refresh token, logout ends it. Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -13,10 +14,22 @@ import type { Browser, Page } from 'playwright-core';
 import { registerWebApp } from '../src/http/web-app.js';
 import { launchBrowser, repoRoot, screenshot } from './helpers/chromium.js';
 import { eventually, nativeEvent, post, startPlaza, type TestPlaza } from './helpers/plaza.js';
+import { DAY, simulateAndBuild } from './helpers/semantic.js';
 
 const WEB_INDEX = join(repoRoot, 'dist/web/index.html');
-const SELLER = 'dealer-7';
 const PASSWORD = 'correct horse battery';
+// The three local days (Santo Domingo, UTC−4) before today: inside the dashboards' last 30 days, and none
+// of it "today" for the live counters.
+const TODAY_START = Date.UTC(
+  ...(() => {
+    const d = new Date(Date.now() - 4 * 3_600_000);
+    return [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 4] as const;
+  })(),
+);
+const START = TODAY_START - 3 * DAY;
+const DAYS = [0, 1, 2].map((i) => new Date(START + i * DAY).toISOString().slice(0, 10));
+/** The simulated store with the most views: the seller who signs in. */
+let SELLER: string;
 
 let browser: Browser;
 let plaza: TestPlaza;
@@ -44,10 +57,67 @@ async function signIn(page: Page, email: string): Promise<void> {
 const shownValue = (page: Page, testId: string) =>
   page.locator(`[data-testid="${testId}"] [data-value]`).textContent({ timeout: 15_000 });
 
-describe('web app', { timeout: 120_000 }, () => {
+/** The bodies of the page's POST /v1/query requests, as it sends them. */
+function captureQueries(page: Page): any[] {
+  const bodies: any[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/query') bodies.push(r.postDataJSON());
+  });
+  return bodies;
+}
+
+const sentQuery = (bodies: any[], match: (b: any) => boolean) =>
+  eventually(async () => bodies.find(match), 15_000);
+
+/** The same question asked through the API with the same user's token. */
+async function ask(body: unknown, bearer: string): Promise<any> {
+  const r = await post(plaza.url, '/v1/query', body, { headers: { authorization: `Bearer ${bearer}` } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+}
+
+/** A KPI tile's text as the page formats it (web/src/analytics.tsx KpiTiles, en-US). */
+function tileText(v: number | null | undefined, kind: 'money' | 'count' | 'percent'): string {
+  if (v == null) return '–';
+  const o: Intl.NumberFormatOptions =
+    kind === 'percent'
+      ? { style: 'percent', maximumFractionDigits: 1 }
+      : { maximumFractionDigits: kind === 'money' ? 0 : 2 };
+  return new Intl.NumberFormat('en-US', o).format(v);
+}
+
+async function checkTiles(
+  page: Page,
+  totals: Record<string, number | null>,
+  kinds: Record<string, 'money' | 'count' | 'percent'>,
+): Promise<void> {
+  for (const [metric, kind] of Object.entries(kinds)) {
+    assert.equal(await shownValue(page, `kpi-${metric}`), tileText(totals[metric], kind), metric);
+  }
+}
+
+describe('web app', { timeout: 300_000 }, () => {
   before(async () => {
     assert.ok(existsSync(WEB_INDEX), `${WEB_INDEX} is missing: run npm run build (it builds the web app)`);
-    [browser, plaza] = await Promise.all([launchBrowser(), startPlaza()]);
+    [browser, plaza] = await Promise.all([
+      launchBrowser(),
+      startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } }),
+    ]);
+    await simulateAndBuild(plaza, {
+      vertical: 'stores',
+      seed: 3,
+      start: START,
+      days: DAYS,
+      users: 40,
+      sellers: 5,
+    });
+    const [top] = await plaza.plaza.stores.warehouse.query<{ seller_id: string }>(
+      `SELECT seller_id FROM mart_listing_daily WHERE project_id = $1 AND seller_id IS NOT NULL
+        GROUP BY 1 ORDER BY sum(views) DESC, 1 LIMIT 1`,
+      [plaza.projectId],
+    );
+    assert.ok(top, 'a simulated seller with views');
+    SELLER = top.seller_id;
     const users = [
       { email: 'admin@web.test', role: 'admin', password: PASSWORD },
       {
@@ -148,6 +218,7 @@ describe('web app', { timeout: 120_000 }, () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
     try {
       const page = await context.newPage();
+      const queries = captureQueries(page);
       await signIn(page, 'seller@web.test');
       await page.waitForURL(/\/seller$/);
       await page.getByTestId('seller-dashboard').waitFor();
@@ -159,37 +230,20 @@ describe('web app', { timeout: 120_000 }, () => {
       assert.equal(await shownValue(page, 'views-today'), String(live.body.views_today));
       assert.equal(await shownValue(page, 'live-visitors'), String(live.body.live_visitors));
 
-      // KPIs come from the semantic layer: the figure it answers for the same query, or a clear empty state
-      // while it is absent (404) or the warehouse is not built yet.
-      const to = new Date();
-      to.setUTCHours(0, 0, 0, 0);
-      to.setUTCDate(to.getUTCDate() + 1);
-      const from = new Date(to.getTime() - 30 * 86_400_000);
-      const answer = await post(
-        plaza.url,
-        '/v1/query',
-        {
-          project: plaza.projectId,
-          seller_id: SELLER,
-          metrics: ['views', 'unique_visitors', 'leads', 'lead_conversion'],
-          time_range: { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) },
-          grain: 'day',
-          compare: 'previous_period',
-        },
-        { headers: { authorization: `Bearer ${bearer}` } },
+      // KPI tiles: the figures the semantic layer answers for the question the page asked (its seller id
+      // forced by the server), on the simulated days.
+      const asked = await sentQuery(
+        queries,
+        (b) => b.metrics?.includes('unique_visitors') && !b.dimensions?.length,
       );
-      const kpis = page.getByTestId('kpis');
-      if (answer.status === 200) {
-        const views = answer.body.totals.views;
-        assert.equal(await shownValue(page, 'kpi-views'), views == null ? '–' : String(views));
-      } else {
-        assert.ok(
-          answer.status === 404 || answer.body?.error?.code === 'no_data_yet',
-          JSON.stringify(answer.body),
-        );
-        await kpis.locator('[data-state="empty"]').waitFor();
-        assert.match((await kpis.textContent()) ?? '', /No data yet/);
-      }
+      const answer = await ask(asked, bearer);
+      assert.ok(answer.totals.views > 0, JSON.stringify(answer.totals));
+      await checkTiles(page, answer.totals, {
+        views: 'count',
+        unique_visitors: 'count',
+        leads: 'count',
+        lead_conversion: 'percent',
+      });
       await page.getByTestId('summaries').waitFor();
       // Usable at 390 px: nothing wider than the screen.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -243,11 +297,109 @@ describe('web app', { timeout: 120_000 }, () => {
       await page.click('button[type=submit]');
       await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
 
+      const queries = captureQueries(page);
+      const opsSeen: any[] = [];
+      page.on('response', async (r) => {
+        if (new URL(r.url()).pathname === '/v1/admin/ops' && r.ok()) opsSeen.push(await r.json());
+      });
       await signIn(page, 'admin@web.test');
       await page.waitForURL(/\/admin$/);
       await page.getByTestId('admin-dashboard').waitFor();
 
       const bearer = await bearerOf('admin@web.test');
+
+      // Platform KPI tiles: the API's answer to the page's own question, formatted as the page does.
+      const tiles = await sentQuery(queries, (b) => b.metrics?.includes('seller_churn_rate'));
+      const kpis = await ask(tiles, bearer);
+      assert.ok(
+        kpis.totals.gmv > 0 && kpis.totals.orders > 0 && kpis.totals.new_users > 0,
+        JSON.stringify(kpis),
+      );
+      // The data starts within the last 30 days: every seller known is new in them.
+      const [known] = await plaza.plaza.stores.warehouse.query<{ n: number }>(
+        'SELECT count(DISTINCT seller_id) AS n FROM mart_sellers_daily WHERE project_id = $1',
+        [plaza.projectId],
+      );
+      assert.equal(kpis.totals.new_sellers, Number(known?.n));
+      await checkTiles(page, kpis.totals, {
+        gmv: 'money',
+        commission: 'money',
+        mrr: 'money',
+        active_sellers: 'count',
+        active_users: 'count',
+        orders: 'count',
+        aov: 'money',
+        bounce_rate: 'percent',
+        seller_churn_rate: 'percent',
+        new_sellers: 'count',
+        new_users: 'count',
+        payment_success_rate: 'percent',
+      });
+
+      // Sellers table: the rows, in order, and their raw figures equal the API's for the same question.
+      const tableRows = async () =>
+        page.locator('[data-testid="sellers-table"] tbody tr').evaluateAll((trs) =>
+          trs.map((tr) => ({
+            seller: tr.querySelector('[data-testid="seller-id"]')?.textContent ?? '',
+            raw: Object.fromEntries(
+              Array.from(tr.querySelectorAll('[data-metric]')).map((c) => [
+                c.getAttribute('data-metric'),
+                c.getAttribute('data-raw'),
+              ]),
+            ),
+          })),
+        );
+      const expectRows = (answer: any) =>
+        answer.rows.map((r: any) => ({
+          seller: String(r.seller ?? '–'),
+          raw: Object.fromEntries(
+            ['gmv', 'orders', 'views', 'leads', 'new_listings'].map((m) => [
+              m,
+              r[m] == null ? '' : String(r[m]),
+            ]),
+          ),
+        }));
+      const sellersAsked = await sentQuery(
+        queries,
+        (b) => b.metrics?.includes('new_listings') && !b.filters?.length,
+      );
+      assert.deepEqual(sellersAsked.order, [{ field: 'gmv', direction: 'desc' }]);
+      assert.equal(sellersAsked.limit, 50);
+      const sellers = await ask(sellersAsked, bearer);
+      assert.ok(sellers.rows.length >= 5, JSON.stringify(sellers.rows));
+      await page.locator('[data-testid="sellers-table"] tbody tr').first().waitFor();
+      assert.deepEqual(await tableRows(), expectRows(sellers));
+      // The filter box narrows on the server: the table is the API's answer for the filtered question.
+      await page.getByTestId('sellers-filter').fill(SELLER);
+      const filteredAsked = await sentQuery(
+        queries,
+        (b) => b.metrics?.includes('new_listings') && b.filters?.length,
+      );
+      assert.deepEqual(filteredAsked.filters, [{ dimension: 'seller', op: 'contains', value: SELLER }]);
+      const filtered = await ask(filteredAsked, bearer);
+      assert.ok(
+        filtered.rows.some((r: any) => r.seller === SELLER) && filtered.rows.length < sellers.rows.length,
+      );
+      await eventually(
+        async () => JSON.stringify(await tableRows()) === JSON.stringify(expectRows(filtered)),
+      );
+
+      // Operations: what the page shows is what GET /v1/admin/ops answered it.
+      await page.getByTestId('ops-p50').waitFor();
+      await eventually(async () => {
+        const o = opsSeen.at(-1);
+        if (!o) return false;
+        const fmt = (v: number) => new Intl.NumberFormat('en-US').format(v);
+        return (
+          (await shownValue(page, 'ops-accepted')) === fmt(o.events.accepted) &&
+          (await shownValue(page, 'ops-rejected')) === fmt(o.events.rejected) &&
+          (await shownValue(page, 'ops-p95')) ===
+            `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(o.latency.p95_ms)} ms`
+        );
+      });
+      const ops = opsSeen.at(-1);
+      assert.ok(ops.events.accepted > 100 && ops.requests.total > 0, JSON.stringify(ops));
+      assert.equal(ops.requests.server_errors, 0);
       const live = await get(`/v1/live/projects/${plaza.projectId}`, bearer);
       assert.equal(live.body.views_today, 7);
       assert.equal(await shownValue(page, 'views-today'), '7');
@@ -288,6 +440,17 @@ describe('web app', { timeout: 120_000 }, () => {
       assert.equal(await page.locator('[data-testid="ingestion"] tbody tr').count(), groups.size);
       await page.getByTestId('quality').locator('table, [data-state="empty"]').first().waitFor();
       await screenshot(page, 'web-admin');
+      await page.setViewportSize({ width: 390, height: 1400 });
+      await page.getByTestId('sellers-table').waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      // What sticks out, to name it when this fails.
+      const wide = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('[data-testid]'))
+          .filter((e) => e.getBoundingClientRect().right > 390)
+          .map((e) => e.getAttribute('data-testid')),
+      );
+      assert.ok(width <= 390, `admin page is ${width}px wide at 390px: ${wide.join(', ')}`);
+      await screenshot(page, 'web-admin-390');
 
       // The seller page is not the admin's.
       await page.goto(`${plaza.url}/seller`);

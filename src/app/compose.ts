@@ -33,6 +33,7 @@ import { RateLimiter } from '../http/rate-limit.js';
 import { registerAdminRoutes } from '../http/routes/admin.js';
 import { registerHealthRoutes } from '../http/routes/health.js';
 import { registerIngestRoutes } from '../http/routes/ingest.js';
+import { registerOpsRoutes } from '../http/routes/ops.js';
 import { registerStreamRoutes } from '../http/routes/stream.js';
 import { createHttpServer } from '../http/server.js';
 import { LiveReader } from '../live/read.js';
@@ -59,8 +60,9 @@ import {
   qualityMigrations,
   registerQualityRoutes,
 } from '../quality/index.js';
+import { registerReportRoutes } from '../reports/routes.js';
 import { SchemaRegistry } from '../schemas/registry.js';
-import { createSemanticLayer, registerSemanticRoutes } from '../semantic/index.js';
+import { createSemanticLayer, registerCatalogueRoutes, registerSemanticRoutes } from '../semantic/index.js';
 import { rawEventsProcessor } from '../sink/raw-events-sink.js';
 import { ProcessorSet } from '../stream/processors.js';
 import { sessionizerProcessor } from '../stream/sessions/processor.js';
@@ -108,6 +110,8 @@ export interface Plaza {
 export async function createPlaza(config: PlazaConfig, options: PlazaOptions): Promise<Plaza> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
+  // Uptime on the admin dashboard counts from here: the process is starting.
+  const startedAt = Date.now();
   const paths = dataPaths(config.dataDir);
   mkdirSync(config.dataDir, { recursive: true });
   const releaseLock = acquireDataDir(config.dataDir, { host: config.host, port: config.port });
@@ -264,6 +268,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       limits: { maxBatchEvents: config.ingest.maxBatchEvents },
     });
     registerAdminRoutes(http, { projects, keys, registry, deadLetters, collector });
+    registerOpsRoutes(http, { metrics, startedAt });
     registerUserRoutes(http, { users });
     registerAuthRoutes(http, { authentication, users });
     registerServiceKeyRoutes(http, { serviceKeys });
@@ -272,10 +277,12 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions): P
       results: new QualityResults(state),
       quarantine: new Quarantine(warehouse),
     });
-    registerLiveRoutes(http, { projects, reader: new LiveReader(kv) });
+    registerLiveRoutes(http, { projects, reader: new LiveReader(kv), warehouse });
+    registerReportRoutes(http, { warehouse, projects });
     registerSemanticRoutes(http, {
       layer: createSemanticLayer({ warehouse, kv, state, ...config.query }),
     });
+    registerCatalogueRoutes(http);
     registerStreamRoutes(http, { processors });
     const pipelines = await startPipelines({
       state,

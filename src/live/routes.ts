@@ -1,12 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { PlazaError } from '../core/errors.js';
 import { access, principalOf, scopeSeller } from '../http/access.js';
+import type { Warehouse } from '../ports/warehouse.js';
 import { checkProjectId, type Projects } from '../projects/projects.js';
 import type { LiveReader, ProjectLive } from './read.js';
 
 export interface LiveRouteDeps {
   projects: Projects;
   reader: LiveReader;
+  /** Where listing ownership is read: the current rows of dim_listings. */
+  warehouse: Warehouse;
   /** How often the stream checks for changes (default 1000 ms). */
   streamIntervalMs?: number;
   /** A comment line keeps idle connections (and proxies) alive (default 15 000 ms). */
@@ -36,14 +40,47 @@ const projectQuery = {
 const security: Record<string, string[]>[] = [{ bearer: [] }, { adminToken: [] }];
 
 // Project-wide counters (all visitors, trending listings of every seller) are for admins and analysts. A
-// seller reads their own seller's counters only. Listing counters are refused to sellers until Plaza can tell
-// which seller owns a listing (it has no catalogue yet): an id alone proves nothing.
+// seller reads their own seller's counters, and the counters of listings the warehouse says are theirs (an
+// id alone proves nothing, so a listing not in dim_listings yet is not found for them).
 const projectWide = access.roles(['admin', 'analyst'], { project: { in: 'params', name: 'id' } });
 const perSeller = access.roles(['admin', 'analyst', 'seller'], {
   seller: { in: 'params', name: 'id' },
   project: { in: 'query', name: 'project' },
 });
-const perListing = access.roles(['admin', 'analyst'], { project: { in: 'query', name: 'project' } });
+const perListing = access.roles(['admin', 'analyst', 'seller'], {
+  seller: { in: 'query', name: 'seller_id' },
+  project: { in: 'query', name: 'project' },
+});
+
+const listingQuery = {
+  type: 'object',
+  required: ['project'],
+  additionalProperties: false,
+  properties: {
+    ...projectQuery.properties,
+    seller_id: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
+      description: 'the seller who must own the listing (forced to their own for sellers)',
+    },
+  },
+} as const;
+
+/** The seller of a listing's current version in dim_listings; null when the warehouse does not know it. */
+async function ownerOf(warehouse: Warehouse, project: string, listing: string): Promise<string | null> {
+  try {
+    const [row] = await warehouse.query<{ seller_id: string | null }>(
+      'SELECT seller_id FROM dim_listings WHERE project_id = $1 AND listing_id = $2 AND is_current LIMIT 1',
+      [project, listing],
+    );
+    return row?.seller_id ?? null;
+  } catch (e) {
+    // Before the first daily build there is no dim_listings: no listing is known to belong to anyone.
+    if (e instanceof Error && /Table with name \w+ does not exist/.test(e.message)) return null;
+    throw e;
+  }
+}
 
 /**
  * Live counters API: the admin token, or an access token / service key whose role the route admits (see the
@@ -101,7 +138,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       },
     );
 
-    scope.get<{ Params: { id: string }; Querystring: { project: string } }>(
+    scope.get<{ Params: { id: string }; Querystring: { project: string; seller_id?: string } }>(
       '/v1/live/listings/:id',
       {
         config: { access: perListing },
@@ -110,12 +147,24 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
           summary:
             'Live counters of a listing or product: views today and its stats since activity resumed (30 min TTL)',
           security,
+          description:
+            'Sellers (and callers naming `seller_id`) get only listings whose current version in the ' +
+            'warehouse (dim_listings) belongs to that seller; any other listing answers 404 listing_not_found.',
           params: entityParam('listing or product'),
-          querystring: projectQuery,
+          querystring: listingQuery,
         },
       },
       async (request) => {
         const p = await project(request.query.project);
+        const sellerId = scopeSeller(principalOf(request), request.query.seller_id);
+        if (sellerId !== undefined && (await ownerOf(deps.warehouse, p.id, request.params.id)) !== sellerId) {
+          // Another seller's listing answers like a missing one: its existence is not theirs to know.
+          throw new PlazaError(
+            'listing_not_found',
+            `no listing "${request.params.id}" of seller "${sellerId}" in project "${p.id}" (listings are known once the daily pipeline has built them)`,
+            404,
+          );
+        }
         return deps.reader.listing(p.id, request.params.id, p.settings.timeZone);
       },
     );

@@ -17,6 +17,11 @@ export interface TableDef {
   orderBy?: string[];
   /** A timestamp/date column whose day partitions the table. */
   partitionByDay?: string;
+  /**
+   * How readers filter it (e.g. one seller): engines that do not keep `orderBy` by themselves (DuckDB) have
+   * it re-sorted by this key from time to time (src/marts/maintenance/cluster.ts).
+   */
+  clusterBy?: string[];
 }
 
 export interface WarehouseDialect {

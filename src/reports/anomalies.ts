@@ -2,6 +2,7 @@ import { partitionOf } from '../marts/common/kit.js';
 import type { TaskContext, TaskDef, TaskResult } from '../pipelines/types.js';
 import { dayRange, type EntitySeries, type EntityType, readDailyFigures } from './figures.js';
 import type { ReportTaskOptions } from './seller-summary.js';
+import { keepReports } from './store.js';
 
 export interface AnomalyOptions {
   /** How many standard deviations from the trailing mean count as an anomaly (default 3). */
@@ -100,6 +101,29 @@ export function createAnomalyTask(o: ReportTaskOptions & AnomalyOptions): TaskDe
         entityTypes: ['seller', 'project'],
       });
       const anomalies = series.flatMap((s) => detect(s, day, trailing, options));
+      // Kept per entity for the web app (a seller reads their own alerts), whoever the messages go to.
+      const byEntity = new Map<string, Anomaly[]>();
+      for (const a of anomalies) {
+        const key = `${a.project_id}\u0000${a.entity_type}\u0000${a.entity_id}`;
+        byEntity.set(key, [...(byEntity.get(key) ?? []), a]);
+      }
+      await keepReports(
+        ctx.warehouse,
+        'alert',
+        day,
+        ctx.projects.map((p) => p.id),
+        [...byEntity.values()].map((found) => ({
+          project_id: found[0]!.project_id,
+          entity_type: found[0]!.entity_type,
+          entity_id: found[0]!.entity_id,
+          payload: {
+            day,
+            sigma: options.sigma,
+            trailing_days: options.trailingDays,
+            anomalies: found,
+          },
+        })),
+      );
       let queued = 0;
       const byProject = new Map<string, Anomaly[]>();
       for (const a of anomalies) byProject.set(a.project_id, [...(byProject.get(a.project_id) ?? []), a]);

@@ -7,3 +7,11 @@ export {
   type SellerSummary,
   summarise,
 } from './seller-summary.js';
+export {
+  keepReports,
+  listReports,
+  type ReportKind,
+  reportEntriesTable,
+  reportKinds,
+  type StoredReport,
+} from './store.js';

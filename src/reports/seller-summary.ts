@@ -11,6 +11,7 @@ import {
   readDailyFigures,
 } from './figures.js';
 import { sellerEmails } from './recipients.js';
+import { keepReports, type ReportEntry } from './store.js';
 
 export interface ReportTaskOptions {
   notifications: Notifications;
@@ -156,10 +157,25 @@ export function createSellerSummaryTask(o: ReportTaskOptions): TaskDef {
       const emailsOf = await sellerEmails(ctx.state);
       let sent = 0;
       let sellers = 0;
-      for (const s of series) {
+      const summaries = series
+        .filter((s) => [...s.days.values()].some(activity))
+        .map((s) => ({ s, summary: summarise(s, day) }));
+      // Kept for the web app before anything is sent: a seller without any recipient still reads theirs.
+      const kept: ReportEntry[] = summaries.map(({ summary }) => ({
+        project_id: summary.project_id,
+        entity_type: 'seller',
+        entity_id: summary.seller_id,
+        payload: { ...summary },
+      }));
+      await keepReports(
+        ctx.warehouse,
+        'summary',
+        day,
+        ctx.projects.map((p) => p.id),
+        kept,
+      );
+      for (const { s, summary } of summaries) {
         ctx.signal.throwIfAborted();
-        if (![...s.days.values()].some(activity)) continue;
-        const summary = summarise(s, day);
         const emails = emailsOf(s.projectId, s.entityId);
         const r = await o.notifications.send({
           kind: 'seller_summary',

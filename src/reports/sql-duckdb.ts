@@ -1,4 +1,4 @@
-import { list, str, ts } from '../marts/common/duckdb.js';
+import { date, list, str, ts } from '../marts/common/duckdb.js';
 
 /**
  * The SQL of the daily reports, for DuckDB (a ClickHouse module would implement the same three functions).
@@ -51,5 +51,59 @@ export const reportsSql = {
         ON e.project_id = d.project_id AND e."timestamp" >= d.day_start AND e."timestamp" < d.day_end
       WHERE e.event_type IN ('listing_viewed', 'product_viewed') AND e.seller_id IS NOT NULL
       GROUP BY e.project_id, e.seller_id, d.day`;
+  },
+};
+
+/** Statements of src/reports/store.ts (the kept summaries and alerts). */
+export const entriesSql = {
+  /** Deletes the day's rows of `kind` for the projects, then inserts the new ones: one transaction. */
+  replace(
+    kind: string,
+    day: string,
+    projectIds: readonly string[],
+    entries: readonly {
+      project_id: string;
+      entity_type: string;
+      entity_id: string;
+      payload: Record<string, unknown>;
+    }[],
+    now: Date,
+  ): string[] {
+    const statements = [
+      `DELETE FROM report_entries WHERE kind = ${str(kind)} AND day = ${date(day)} AND project_id IN (${list(projectIds)})`,
+    ];
+    if (entries.length > 0) {
+      const values = entries.map(
+        (e) =>
+          `(${str(e.project_id)}, ${str(e.entity_type)}, ${str(e.entity_id)}, ${date(day)}, ${str(kind)}, ` +
+          `${str(JSON.stringify(e.payload))}::JSON, ${ts(now)})`,
+      );
+      statements.push(
+        `INSERT INTO report_entries (project_id, entity_type, entity_id, day, kind, payload, created_at) VALUES ${values.join(', ')}`,
+      );
+    }
+    return statements;
+  },
+
+  list(f: { project: string; sellerId: string | undefined; kind: string | undefined; limit: number }): {
+    sql: string;
+    params: unknown[];
+  } {
+    const params: unknown[] = [f.project];
+    const where = ['project_id = $1'];
+    if (f.sellerId !== undefined) {
+      params.push(f.sellerId);
+      where.push(`entity_type = 'seller' AND entity_id = $${params.length}`);
+    }
+    if (f.kind !== undefined) {
+      params.push(f.kind);
+      where.push(`kind = $${params.length}`);
+    }
+    params.push(f.limit);
+    return {
+      sql: `SELECT project_id, entity_type, entity_id, day, kind, payload, created_at FROM report_entries
+        WHERE ${where.join(' AND ')} ORDER BY day DESC, kind, entity_type, entity_id LIMIT $${params.length}`,
+      params,
+    };
   },
 };

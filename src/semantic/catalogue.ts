@@ -24,6 +24,14 @@ export interface SourceTable {
   seller?: string;
   /** Rows to leave out whatever is asked (bots, say). */
   where?: string;
+  /** A derived relation's SELECT, read in place of the table `name` (which then only names it). */
+  from?: string;
+  /**
+   * Period-over-period facts (churn): one row per `entity` and period, flagged `prev` (active in the period
+   * before) and `cur` (active in this one). The period is the time range, or each bucket of the grain when
+   * broken down by date; `active` is the SQL of an active row. Compiled by the dialect, not as plain rows.
+   */
+  periods?: { entity: string; active: string };
   /** Dimension id → SQL expression over the table. */
   dimensions: Record<string, string>;
 }
@@ -108,6 +116,58 @@ export const tables: Record<string, SourceTable> = {
       currency: 'currency',
       customer_type: "CASE WHEN is_first_order THEN 'new' ELSE 'returning' END",
     },
+  },
+  // Derived relations for the platform KPIs that are not sums over one table's rows. No seller column:
+  // they describe the marketplace, so a seller-scoped query refuses them.
+  seller_periods: {
+    name: 'seller_periods',
+    layer: 'mart',
+    from: 'SELECT * FROM mart_sellers_daily',
+    date: 'local_date',
+    dimensions: {},
+    periods: { entity: 'seller_id', active: 'is_active' },
+  },
+  seller_first_days: {
+    name: 'seller_first_days',
+    layer: 'mart',
+    // A seller's first day in mart_sellers_daily, with its plan and kind of that day.
+    from: `SELECT project_id, seller_id, min(local_date) AS local_date, arg_min(plan, local_date) AS plan,
+      arg_min(kind, local_date) AS kind FROM mart_sellers_daily GROUP BY project_id, seller_id`,
+    date: 'local_date',
+    dimensions: { plan: 'plan', seller_kind: 'kind' },
+  },
+  people_first_days: {
+    name: 'people_first_days',
+    layer: 'staging',
+    // A person's first day with a non-bot event, and the device of that first day's first event.
+    from: `SELECT project_id, person_id, min(local_date) AS local_date, arg_min(device_type, "timestamp") AS device_type
+      FROM stg_events WHERE NOT is_bot GROUP BY project_id, person_id`,
+    date: 'local_date',
+    dimensions: { device: 'device_type' },
+  },
+  cart_sessions: {
+    name: 'cart_sessions',
+    layer: 'staging',
+    // One row per session and local day that added to a cart, started a checkout or bought.
+    from: `SELECT project_id, local_date, session_id, any_value(device_type) AS device_type,
+      bool_or(event_type = 'add_to_cart') AS carted, bool_or(event_type = 'checkout_started') AS checked_out,
+      bool_or(event_type = 'purchase_completed') AS purchased
+      FROM stg_events WHERE NOT is_bot AND session_id IS NOT NULL
+        AND event_type IN ('add_to_cart', 'checkout_started', 'purchase_completed')
+      GROUP BY project_id, local_date, session_id`,
+    date: 'local_date',
+    dimensions: { device: 'device_type' },
+  },
+  payment_attempts: {
+    name: 'payment_attempts',
+    layer: 'staging',
+    // One row per payment attempt: each payment_failed event, and each checkout paid (the distinct
+    // checkouts of the orders placed; an order without a checkout id is its own).
+    from: `SELECT project_id, local_date, false AS paid FROM stg_events WHERE event_type = 'payment_failed' AND NOT is_bot
+      UNION ALL SELECT project_id, local_date, true AS paid FROM (SELECT DISTINCT project_id, local_date,
+        coalesce(checkout_id, order_id) AS checkout FROM stg_orders)`,
+    date: 'local_date',
+    dimensions: {},
   },
   stg_events: {
     name: 'stg_events',
@@ -385,6 +445,84 @@ export const metrics: MetricDef[] = [
     'admin',
     'Customers (by first-order day) without an order for the churn window',
     [['mart_customers', 'count(*) FILTER (WHERE churned)']],
+  ),
+  m(
+    'seller_churn_rate',
+    'Seller churn',
+    'Abandono de vendedores',
+    'ratio',
+    'admin',
+    'Sellers active (is_active in mart_sellers_daily) on some day of the previous period of the same length and on no day of this one, over those active in the previous period. By date: each bucket of the grain against the bucket before it',
+    [
+      [
+        'seller_periods',
+        'CAST(count(*) FILTER (WHERE prev AND NOT cur) AS DOUBLE) / nullif(count(*) FILTER (WHERE prev), 0)',
+      ],
+    ],
+  ),
+  m(
+    'churned_sellers',
+    'Churned sellers',
+    'Vendedores perdidos',
+    'count',
+    'admin',
+    'Sellers active in the previous period of the same length and not in this one (see seller_churn_rate)',
+    [['seller_periods', 'count(*) FILTER (WHERE prev AND NOT cur)']],
+  ),
+  m(
+    'new_sellers',
+    'New sellers',
+    'Vendedores nuevos',
+    'count',
+    'admin',
+    'Sellers whose first day in mart_sellers_daily (first day known to Plaza) is in the period',
+    [['seller_first_days', 'count(*)']],
+  ),
+  m(
+    'new_users',
+    'New users',
+    'Usuarios nuevos',
+    'count',
+    'admin',
+    'People (identity-resolved) whose first non-bot event is in the period',
+    [['people_first_days', 'count(*)']],
+  ),
+  m(
+    'cart_abandonment_rate',
+    'Cart abandonment',
+    'Abandono de carrito',
+    'ratio',
+    'admin',
+    'Sessions (per local day) with an add_to_cart and no purchase_completed, over sessions with an add_to_cart',
+    [
+      [
+        'cart_sessions',
+        'CAST(count(*) FILTER (WHERE carted AND NOT purchased) AS DOUBLE) / nullif(count(*) FILTER (WHERE carted), 0)',
+      ],
+    ],
+  ),
+  m(
+    'checkout_completion_rate',
+    'Checkout completion',
+    'Compras completadas',
+    'ratio',
+    'admin',
+    'Sessions (per local day) with a checkout_started and a purchase_completed, over sessions with a checkout_started',
+    [
+      [
+        'cart_sessions',
+        'CAST(count(*) FILTER (WHERE checked_out AND purchased) AS DOUBLE) / nullif(count(*) FILTER (WHERE checked_out), 0)',
+      ],
+    ],
+  ),
+  m(
+    'payment_success_rate',
+    'Payment success',
+    'Pagos aprobados',
+    'ratio',
+    'admin',
+    'Checkouts paid (distinct checkout ids of orders placed) over payment attempts (checkouts paid + payment_failed events)',
+    [['payment_attempts', 'CAST(count(*) FILTER (WHERE paid) AS DOUBLE) / nullif(count(*), 0)']],
   ),
 ];
 

@@ -4,6 +4,7 @@ import type { Warehouse } from '../ports/warehouse.js';
 import { ResultCache } from './cache.js';
 import { SemanticLayer } from './service.js';
 
+export { registerCatalogueRoutes } from './catalogue-routes.js';
 export { registerSemanticRoutes } from './routes.js';
 
 export function createSemanticLayer(o: {

@@ -14,7 +14,7 @@ import {
   tables,
 } from './catalogue.js';
 
-const filterOps = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains'] as const;
+export const filterOps = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains'] as const;
 export type FilterOp = (typeof filterOps)[number];
 export type Grain = 'day' | 'week' | 'month';
 export type Scalar = string | number;

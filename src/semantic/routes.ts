@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PlazaError } from '../core/errors.js';
 import { access, type Principal, principalOf, scopeProject, scopeSeller } from '../http/access.js';
+import { csvFilename, queryCsv } from './csv.js';
 import type { Filter, Grain } from './plan.js';
 import type { Scope, SemanticLayer } from './service.js';
 
@@ -79,6 +80,7 @@ interface QueryBody extends ScopedBody {
   compare?: 'previous_period' | 'previous_year';
   order?: { field: string; direction?: 'asc' | 'desc' }[];
   limit?: number;
+  format?: 'json' | 'csv';
 }
 
 interface FunnelBody extends ScopedBody {
@@ -104,7 +106,12 @@ function postAnalytics<B extends ScopedBody>(
   url: string,
   summary: string,
   properties: Record<string, unknown>,
-  answer: (scope: Scope, body: B, range: { from: string; to: string }) => Promise<unknown>,
+  answer: (
+    scope: Scope,
+    body: B,
+    range: { from: string; to: string },
+    reply: FastifyReply,
+  ) => Promise<unknown>,
 ): void {
   app.post<{ Body: B }>(
     url,
@@ -121,10 +128,10 @@ function postAnalytics<B extends ScopedBody>(
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const b = request.body as B;
       const scope = scopeOf(principalOf(request), b.project, b.seller_id);
-      return answer(scope, b, need(b.time_range, 'time_range'));
+      return answer(scope, b, need(b.time_range, 'time_range'), reply);
     },
   );
 }
@@ -134,7 +141,7 @@ export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRoute
   postAnalytics<QueryBody>(
     app,
     '/v1/query',
-    'Metrics by dimensions over a time range, with totals and an optional comparison',
+    'Metrics by dimensions over a time range, with totals and an optional comparison (`format: csv`: text/csv)',
     {
       metrics: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string' } },
       dimensions: { type: 'array', maxItems: 6, items: { type: 'string' } },
@@ -155,11 +162,19 @@ export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRoute
         },
       },
       limit: { type: 'integer', minimum: 1, maximum: 10_000 },
+      format: {
+        type: 'string',
+        enum: ['json', 'csv'],
+        description:
+          'csv: text/csv attachment, a header of dimension ids then metric ids and one line per row (RFC 4180)',
+      },
     },
-    (scope, b, range) =>
-      deps.layer.query(scope, {
-        metrics: need(b.metrics, 'metrics'),
-        dimensions: b.dimensions ?? [],
+    async (scope, b, range, reply) => {
+      const metrics = need(b.metrics, 'metrics');
+      const dimensions = b.dimensions ?? [];
+      const result = await deps.layer.query(scope, {
+        metrics,
+        dimensions,
         filters: b.filters ?? [],
         from: range.from,
         to: range.to,
@@ -167,7 +182,13 @@ export function registerSemanticRoutes(app: FastifyInstance, deps: SemanticRoute
         order: (b.order ?? []).map((o) => ({ field: o.field, direction: o.direction ?? 'desc' })),
         limit: b.limit ?? 1000,
         ...(b.compare ? { compare: b.compare } : {}),
-      }),
+      });
+      if (b.format !== 'csv') return result;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${csvFilename()}"`)
+        .send(queryCsv(result.rows, dimensions, metrics));
+    },
   );
 
   postAnalytics<FunnelBody>(

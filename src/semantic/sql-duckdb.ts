@@ -4,7 +4,7 @@
  * carries is a positional parameter.
  */
 import { dimensionById, type SourceTable, tables } from './catalogue.js';
-import type { Filter, Grain, Plan, PlanGroup } from './plan.js';
+import { type Filter, type Grain, type Plan, type PlanGroup, shiftRange } from './plan.js';
 
 export interface CompiledQuery {
   sql: string;
@@ -52,8 +52,10 @@ function filterSql(group: PlanGroup, f: Filter, p: Params): string {
   }
 }
 
-/** One table's part: its metrics grouped by the requested dimensions, over the range and scope. */
-function groupSql(plan: Plan, group: PlanGroup, dims: string[], range: [string, string], p: Params): string {
+const relation = (t: SourceTable) => (t.from === undefined ? t.name : `(${t.from}) AS ${ident(t.name)}`);
+
+/** The WHERE of one table's part over `range`: project, days, the table's own rule, seller and filters. */
+function whereSql(plan: Plan, group: PlanGroup, range: [string, string], p: Params): string[] {
   const t = group.table;
   const where = [
     `project_id = ${p.add(plan.project)}`,
@@ -63,13 +65,69 @@ function groupSql(plan: Plan, group: PlanGroup, dims: string[], range: [string, 
   if (t.where) where.push(t.where);
   if (plan.sellerId !== undefined) where.push(`${t.seller as string} = ${p.add(plan.sellerId)}`);
   for (const f of plan.input.filters) where.push(filterSql(group, f, p));
+  return where;
+}
+
+/** One table's part: its metrics grouped by the requested dimensions, over the range and scope. */
+function groupSql(plan: Plan, group: PlanGroup, dims: string[], range: [string, string], p: Params): string {
+  const t = group.table;
+  if (t.periods) return periodsSql(plan, group, dims, range, p);
+  const where = whereSql(plan, group, range, p);
   const select = [
     ...dims.map((d) => `${dimExpr(group, d, plan.input.grain)} AS ${ident(d)}`),
     ...group.metrics.map((m) => `${m.sql} AS ${ident(m.id)}`),
   ];
-  return `SELECT ${select.join(', ')} FROM ${t.name} WHERE ${where.join(' AND ')}${
+  return `SELECT ${select.join(', ')} FROM ${relation(t)} WHERE ${where.join(' AND ')}${
     dims.length ? ` GROUP BY ${dims.map((_, i) => i + 1).join(', ')}` : ''
   }`;
+}
+
+/** First day of the bucket of the grain before the one holding `day` (weeks start on Monday, as in DuckDB). */
+function bucketBefore(day: string, grain: Grain): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  if (grain === 'day') d.setUTCDate(d.getUTCDate() - 1);
+  else if (grain === 'week') d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7) - 7);
+  else d.setUTCMonth(d.getUTCMonth() - 1, 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Period-over-period part (churn): rows (entity, prev, cur) that the metrics aggregate. Without `date` the
+ * period is the range and the previous one the same number of days before it. By `date`, each bucket of the
+ * grain (clipped to the range's first day, like every metric's first bucket) against the whole bucket before
+ * it; the entities in a row are those active in that previous bucket, as churn only asks about them.
+ */
+function periodsSql(
+  plan: Plan,
+  group: PlanGroup,
+  dims: string[],
+  range: [string, string],
+  p: Params,
+): string {
+  const t = group.table;
+  const { entity, active } = t.periods as NonNullable<SourceTable['periods']>;
+  const metrics = group.metrics.map((m) => `${m.sql} AS ${ident(m.id)}`).join(', ');
+  if (!dims.includes('date')) {
+    const prev = shiftRange(range[0], range[1], 'previous_period');
+    const from = p.add(range[0]);
+    const where = whereSql(plan, group, [prev[0], range[1]], p);
+    return `SELECT ${metrics} FROM (SELECT ${entity}, bool_or(${t.date} < CAST(${from} AS DATE)) AS prev,
+      bool_or(${t.date} >= CAST(${from} AS DATE)) AS cur FROM ${relation(t)}
+      WHERE ${where.join(' AND ')} AND ${active} GROUP BY ${entity})`;
+  }
+  const grain = plan.input.grain;
+  const step = `INTERVAL 1 ${grain}`;
+  const from = p.add(range[0]);
+  const where = whereSql(plan, group, [bucketBefore(range[0], grain), range[1]], p);
+  where.push(active);
+  const bucket = `CAST(date_trunc('${grain}', ${t.date}) AS DATE)`;
+  const to = p.add(range[1]);
+  return `WITH a AS (SELECT ${entity} AS e, ${bucket} AS b, bool_or(${t.date} >= CAST(${from} AS DATE)) AS cur
+      FROM ${relation(t)} WHERE ${where.join(' AND ')} GROUP BY 1, 2)
+    SELECT CAST(x.b + ${step} AS DATE) AS ${ident('date')}, ${metrics}
+    FROM (SELECT pa.b, true AS prev, coalesce(ca.cur, false) AS cur FROM a pa
+      LEFT JOIN a ca ON ca.e = pa.e AND ca.b = CAST(pa.b + ${step} AS DATE)) x
+    WHERE CAST(x.b + ${step} AS DATE) <= CAST(${to} AS DATE) GROUP BY 1`;
 }
 
 /**
@@ -148,6 +206,8 @@ export function compileFunnel(o: {
     'NOT is_bot',
   ];
   if (o.sellerId !== undefined) where.push(`seller_id = ${p.add(o.sellerId)}`);
+  // Only events of some step take part: the joins below then work on a few rows per person, not all of them.
+  where.push(`(${stepCond.map((c) => `(${c})`).join(' OR ')})`);
   const flags = stepCond.map((c, i) => `(${c}) AS f${i}`).join(', ');
   const bd = o.breakdown ? `${dimExpr(g, o.breakdown, 'day')}` : 'NULL';
   const win = p.add(o.windowMs);

@@ -1,5 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { OpsCard } from './admin/ops-card';
+import { SellersTable } from './admin/sellers-table';
 import { KpiTiles, last30 } from './analytics';
 import {
   type DeadLetter,
@@ -279,12 +281,18 @@ export function AdminDashboard({ me }: { me: Me }) {
               { metric: 'orders', label: 'orders' },
               { metric: 'aov', label: 'aov', money: true },
               { metric: 'bounce_rate', label: 'bounceRate', percent: true },
+              { metric: 'seller_churn_rate', label: 'sellerChurn', percent: true },
+              { metric: 'new_sellers', label: 'newSellers' },
+              { metric: 'new_users', label: 'newUsers' },
+              { metric: 'payment_success_rate', label: 'paymentSuccess', percent: true },
             ]}
           />
           <ProjectLiveCard project={project} />
+          {base && <SellersTable base={base} />}
         </>
       )}
-      <div className="grid gap-4 lg:grid-cols-2">
+      {isAdmin && <OpsCard />}
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Ingestion />
         {isAdmin && <DeadLetters />}
       </div>

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ApiError, lastDays, type QueryRequest, type QueryRow, query } from './api';
 import { type Key, useI18n } from './i18n';
+import { Link } from './router';
 import { Card, Empty, ErrorState, Loading, Stat, Table } from './ui';
 
 /** A semantic-layer query through TanStack Query; `null` data means the endpoint is not on this server. */
@@ -162,12 +163,15 @@ export function TopTable({
   dimensionLabel,
   metrics,
   title,
+  linkTo,
 }: {
   q: QueryRequest | null;
   dimension: string;
   dimensionLabel: Key;
   metrics: { metric: string; label: Key }[];
   title: Key;
+  /** Where a row's dimension value links to (e.g. a listing's page); plain text when absent. */
+  linkTo?: (value: string) => string;
 }) {
   const { t, num } = useI18n();
   const r = useSemanticQuery(
@@ -188,7 +192,18 @@ export function TopTable({
           <Table
             head={[t(dimensionLabel), ...metrics.map((m) => t(m.label))]}
             rows={data.rows.map((row) => [
-              String(row[dimension] ?? '–'),
+              linkTo && row[dimension] != null ? (
+                <Link
+                  key="link"
+                  to={linkTo(String(row[dimension]))}
+                  className="text-indigo-700 underline"
+                  testId={`${dimension}-link`}
+                >
+                  {String(row[dimension])}
+                </Link>
+              ) : (
+                String(row[dimension] ?? '–')
+              ),
               ...metrics.map((m) => {
                 const v = row[m.metric];
                 return typeof v === 'number' ? num(v) : String(v ?? '–');

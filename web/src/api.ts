@@ -256,6 +256,60 @@ export async function query(q: QueryRequest): Promise<QueryResult | null> {
   }
 }
 
+/**
+ * A query's answer as the server's CSV (`format: csv`), with the file name the server gives it. Sent like
+ * `request` (bearer token, one refresh and retry) but read as a Blob.
+ */
+export async function queryCsv(q: QueryRequest): Promise<{ blob: Blob; filename: string }> {
+  const send = () =>
+    fetch('/v1/query', {
+      method: 'POST',
+      headers: {
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+        'content-type': 'application/json',
+        accept: 'text/csv',
+      },
+      body: JSON.stringify({ ...q, format: 'csv' }),
+    });
+  if (!accessToken && hasStoredSession()) await refresh();
+  let res = await send();
+  if (res.status === 401 && hasStoredSession() && (await refresh())) res = await send();
+  if (!res.ok) throw await errorOf(res);
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'plaza-query.csv';
+  return { blob: await res.blob(), filename };
+}
+
+// ---- Semantic catalogue (GET /v1/semantic/catalogue) ----
+
+export interface CatalogueMetric {
+  id: string;
+  label: { en: string; es: string };
+  unit: 'count' | 'money' | 'ratio' | 'seconds' | 'number';
+  audience: 'seller' | 'admin';
+  description: string;
+  dimensions: string[];
+  /** Dimension sets of one table each: a question fits a metric when one set holds all its dimensions. */
+  breakdowns: string[][];
+}
+
+export interface CatalogueDimension {
+  id: string;
+  label: { en: string; es: string };
+  description: string;
+  type: 'string' | 'date' | 'number';
+}
+
+export interface Catalogue {
+  seller_scoped: boolean;
+  metrics: CatalogueMetric[];
+  dimensions: CatalogueDimension[];
+  filter_ops: string[];
+  grains: string[];
+}
+
+export const catalogue = () => request<Catalogue>('GET', '/v1/semantic/catalogue');
+
 /** The last `days` whole days up to today (UTC dates, `to` exclusive). */
 export function lastDays(days: number): { from: string; to: string } {
   const to = new Date();
@@ -265,6 +319,102 @@ export function lastDays(days: number): { from: string; to: string } {
   from.setUTCDate(from.getUTCDate() - days);
   return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
 }
+
+// ---- Seller: funnels, listing stats and live counters, daily reports ----
+
+export interface FunnelStep {
+  step: number;
+  event_type: string;
+  count: number;
+  conversion_from_first: number | null;
+  conversion_from_previous: number | null;
+}
+
+export const funnel = (body: {
+  project: string;
+  seller_id?: string;
+  steps: string[];
+  time_range: { from: string; to: string };
+}) => request<{ steps: FunnelStep[] }>('POST', '/v1/funnels', body);
+
+export interface ListingTip {
+  code: string;
+  text: string;
+  evidence: Record<string, unknown>;
+}
+
+export interface ListingStats {
+  listing: {
+    listing_id: string;
+    seller_id: string | null;
+    kind: string;
+    title: string | null;
+    price: number | null;
+    currency: string | null;
+    status: string | null;
+    photo_count: number | null;
+  };
+  time_range: { from: string; to: string };
+  days: { date: string; views: number; leads: number; add_to_cart: number; purchases: number }[];
+  totals: { views: number; contacts: number; view_to_contact: number | null };
+  similar: {
+    listings: number;
+    median_price: number | null;
+    price_vs_median: number | null;
+    views_per_listing: number | null;
+    leads_per_listing: number | null;
+    view_to_contact: number | null;
+  };
+  tips: ListingTip[];
+}
+
+const qs = (o: Record<string, string | number | undefined>) =>
+  new URLSearchParams(
+    Object.entries(o).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+  ).toString();
+
+export const listingStats = (project: string, id: string) =>
+  request<ListingStats>('GET', `/v1/listings/${encodeURIComponent(id)}/stats?${qs({ project })}`);
+
+export interface ListingLive {
+  listing_id: string;
+  date: string;
+  at: string;
+  views_today: number;
+  stats: { views: number; leads: number; favourites: number; purchases: number; since: string | null } | null;
+}
+
+export const listingLive = (project: string, id: string) =>
+  request<ListingLive>('GET', `/v1/live/listings/${encodeURIComponent(id)}?${qs({ project })}`);
+
+export interface Comparison {
+  day: number;
+  previous_day: number;
+  average_7d: number;
+  vs_previous_day: number | null;
+  vs_average_7d: number | null;
+}
+
+export interface Anomaly {
+  metric: string;
+  value: number;
+  mean: number;
+  stddev: number;
+  z: number;
+  direction: 'spike' | 'drop';
+}
+
+export interface Report {
+  project_id: string;
+  entity_type: 'seller' | 'project';
+  entity_id: string;
+  day: string;
+  kind: 'summary' | 'alert';
+  payload: { figures?: Record<string, Comparison>; anomalies?: Anomaly[] };
+}
+
+export const reports = (project: string, sellerId: string | undefined, limit = 14) =>
+  request<{ reports: Report[] }>('GET', `/v1/reports?${qs({ project, seller_id: sellerId, limit })}`);
 
 // ---- Administration ----
 

@@ -23,11 +23,15 @@ export interface PageDef {
 // page that draws a chart).
 const SellerDashboard = lazy(() => import('./seller').then((m) => ({ default: m.SellerDashboard })));
 const AdminDashboard = lazy(() => import('./admin').then((m) => ({ default: m.AdminDashboard })));
+const ListingPage = lazy(() => import('./listing').then((m) => ({ default: m.ListingPage })));
+const ExplorePage = lazy(() => import('./explore').then((m) => ({ default: m.ExplorePage })));
 
 /** The app's pages, first match wins. */
 export const pages: PageDef[] = [
   { pattern: '/seller', roles: ['seller'], nav: 'dashboard', component: SellerDashboard },
+  { pattern: '/listings/:id', roles: ['seller', 'admin', 'analyst'], component: ListingPage },
   { pattern: '/admin', roles: ['admin', 'analyst'], nav: 'dashboard', component: AdminDashboard },
+  { pattern: '/explore', roles: ['admin', 'analyst', 'seller'], nav: 'explore', component: ExplorePage },
 ];
 
 /** Where each role lands after signing in. */

@@ -1,9 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { KpiTiles, last30, OverTime, TopTable } from './analytics';
 import { type Me, sellerLive } from './api';
+import { FunnelCard } from './funnel';
 import { useI18n } from './i18n';
 import { ProjectInput, useProject } from './project';
-import { Card, Empty, LiveCard, Stat } from './ui';
+import { ReportsCard } from './reports';
+import { LiveCard, Stat } from './ui';
 
 /** Live counters of the seller, polled (the project stream carries every seller's counters: not for sellers). */
 function SellerLiveCard({ project, seller }: { project: string; seller: string }) {
@@ -60,6 +62,7 @@ export function SellerDashboard({ me }: { me: Me }) {
               { metric: 'leads', label: 'leads' },
             ]}
           />
+          {base && <FunnelCard project={project} seller={seller} range={base.time_range} />}
           <TopTable
             q={base}
             title="topListings"
@@ -69,10 +72,9 @@ export function SellerDashboard({ me }: { me: Me }) {
               { metric: 'views', label: 'views' },
               { metric: 'leads', label: 'leads' },
             ]}
+            linkTo={(id) => `/listings/${encodeURIComponent(id)}`}
           />
-          <Card title={t('summaries')} testId="summaries">
-            <Empty>{t('summariesEmpty')}</Empty>
-          </Card>
+          <ReportsCard project={project} seller={seller} />
         </>
       ) : null}
     </div>

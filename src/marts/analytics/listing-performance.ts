@@ -42,6 +42,7 @@ export const martListingTable = dailyMartTable(
     opt('status'),
     opt('days_on_market', 'int64'),
   ],
+  { clusterBy: ['project_id', 'seller_id', 'local_date'] },
 );
 
 export type ListingPerformanceSql = DailyMartSql;

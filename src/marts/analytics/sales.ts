@@ -38,6 +38,7 @@ export const martSalesTable = dailyMartTable(
     col('refunds', 'int64'),
     col('refunded_amount', 'float64'),
   ],
+  { clusterBy: ['project_id', 'store_id', 'local_date'] },
 );
 
 export const martSalesCategoryTable = dailyMartTable(
@@ -52,6 +53,7 @@ export const martSalesCategoryTable = dailyMartTable(
     col('units', 'int64'),
     col('item_revenue', 'float64'),
   ],
+  { clusterBy: ['project_id', 'store_id', 'local_date'] },
 );
 
 export type SalesSql = DailyMartSql;

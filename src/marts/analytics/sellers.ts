@@ -35,6 +35,7 @@ export const martSellersTable = dailyMartTable(
     col('views', 'int64'),
     col('leads', 'int64'),
   ],
+  { clusterBy: ['project_id', 'seller_id', 'local_date'] },
 );
 
 export type SellersSql = DailyMartSql;

@@ -21,12 +21,14 @@ export function dailyMartTable(
   name: string,
   key: readonly string[],
   columns: readonly ColumnDef[],
+  o: { clusterBy?: string[] } = {},
 ): TableDef {
   return {
     name,
     columns: [col('project_id', 'string'), col('local_date', 'date'), ...columns],
     orderBy: ['project_id', 'local_date', ...key],
     partitionByDay: 'local_date',
+    ...(o.clusterBy ? { clusterBy: o.clusterBy } : {}),
   };
 }
 
