@@ -40,6 +40,7 @@ describe('warehouseTasks', () => {
       'mart_sellers',
       'mart_vehicle_score',
       'mart_user_interest',
+      'mart_active_people',
       'mart_market_trends',
       'raw_archive',
       'cluster_marts',

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sellerViewsHour } from './fixtures/reports/seller-hour.js';
 import { call, createUser, login } from './helpers/auth.js';
 import { startPlaza, type TestPlaza } from './helpers/plaza.js';
 import { runAndWait, santoDomingoDay, simulateAndBuild } from './helpers/semantic.js';
@@ -27,23 +28,7 @@ describe('reports API: daily summaries and alerts for sellers', { timeout: 240_0
   before(async () => {
     t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });
     // The spiky seller's hourly windows: 10 views a day for 10 days, then 200 (local noon = 16:00Z).
-    const hour = (day: string, views: number) => ({
-      project_id: t.projectId,
-      entity_type: 'seller',
-      entity_id: SPIKY,
-      window_start: new Date(`${day}T16:00:00Z`),
-      views,
-      unique_viewers: 0,
-      favourites: 0,
-      searches: 0,
-      leads: 0,
-      test_drives: 0,
-      add_to_cart: 0,
-      checkouts: 0,
-      purchases: 0,
-      revenue: {},
-      updated_at: new Date(),
-    });
+    const hour = (day: string, views: number) => sellerViewsHour(t.projectId, SPIKY, day, views);
     const before = Array.from({ length: 10 }, (_, i) =>
       new Date(Date.parse(`${SPIKE_DAY}T00:00:00Z`) - (i + 1) * 86_400_000).toISOString().slice(0, 10),
     );

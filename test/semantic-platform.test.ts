@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startPlaza, type TestPlaza } from './helpers/plaza.js';
-import { close, santoDomingoDay, simulateAndBuild } from './helpers/semantic.js';
+import type { TestPlaza } from './helpers/plaza.js';
+import { close, santoDomingoDay, startBuiltPlaza } from './helpers/semantic.js';
 
 const START = Date.UTC(2026, 0, 5, 4); // midnight in Santo Domingo (UTC−4), the projects' default zone
 const DAYS = ['2026-01-05', '2026-01-06', '2026-01-07', '2026-01-08'];
@@ -29,9 +29,7 @@ describe('semantic layer: platform KPIs on simulated stores', () => {
     t.plaza.stores.warehouse.query<T>(text, params);
 
   before(async () => {
-    t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });
-    await simulateAndBuild(t, {
-      vertical: 'stores',
+    t = await startBuiltPlaza({
       seed: 11,
       start: START,
       days: DAYS,

@@ -5,18 +5,18 @@
  * the session through the refresh token, logout ends it. Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { registerWebApp } from '../src/http/web-app.js';
-import { launchBrowser, repoRoot, screenshot } from './helpers/chromium.js';
-import { eventually, nativeEvent, post, startPlaza, type TestPlaza } from './helpers/plaza.js';
-import { DAY, simulateAndBuild } from './helpers/semantic.js';
+import { screenshot } from './helpers/chromium.js';
+import { eventually, nativeEvent, post, type TestPlaza } from './helpers/plaza.js';
+import { DAY } from './helpers/semantic.js';
+import { startWebPlaza } from './helpers/web.js';
 
-const WEB_INDEX = join(repoRoot, 'dist/web/index.html');
 const PASSWORD = 'correct horse battery';
 // The three local days (Santo Domingo, UTC−4) before today: inside the dashboards' last 30 days, and none
 // of it "today" for the live counters.
@@ -98,19 +98,13 @@ async function checkTiles(
 
 describe('web app', { timeout: 300_000 }, () => {
   before(async () => {
-    assert.ok(existsSync(WEB_INDEX), `${WEB_INDEX} is missing: run npm run build (it builds the web app)`);
-    [browser, plaza] = await Promise.all([
-      launchBrowser(),
-      startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } }),
-    ]);
-    await simulateAndBuild(plaza, {
-      vertical: 'stores',
+    ({ browser, plaza: plaza } = await startWebPlaza({
       seed: 3,
       start: START,
       days: DAYS,
       users: 40,
       sellers: 5,
-    });
+    }));
     const [top] = await plaza.plaza.stores.warehouse.query<{ seller_id: string }>(
       `SELECT seller_id FROM mart_listing_daily WHERE project_id = $1 AND seller_id IS NOT NULL
         GROUP BY 1 ORDER BY sum(views) DESC, 1 LIMIT 1`,
@@ -238,11 +232,12 @@ describe('web app', { timeout: 300_000 }, () => {
       );
       const answer = await ask(asked, bearer);
       assert.ok(answer.totals.views > 0, JSON.stringify(answer.totals));
+      // A store: orders and sales where a dealer sees leads.
       await checkTiles(page, answer.totals, {
         views: 'count',
         unique_visitors: 'count',
-        leads: 'count',
-        lead_conversion: 'percent',
+        orders: 'count',
+        gmv: 'money',
       });
       await page.getByTestId('summaries').waitFor();
       // Usable at 390 px: nothing wider than the screen.

@@ -4,16 +4,14 @@
  * seller sees only their own store and no platform-wide metric or seller choice. Screenshots in test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { call, createUser, login } from './helpers/auth.js';
-import { launchBrowser, repoRoot, screenshot } from './helpers/chromium.js';
-import { startPlaza, type TestPlaza } from './helpers/plaza.js';
-import { simulateAndBuild } from './helpers/semantic.js';
+import { screenshot } from './helpers/chromium.js';
+import type { TestPlaza } from './helpers/plaza.js';
+import { startWebPlaza } from './helpers/web.js';
 
-const WEB_INDEX = join(repoRoot, 'dist/web/index.html');
 const START = Date.UTC(2026, 0, 5, 4); // midnight in Santo Domingo (UTC−4)
 const DAYS = ['2026-01-05', '2026-01-06'];
 const range = { from: DAYS[0] as string, to: DAYS[1] as string };
@@ -87,19 +85,13 @@ async function pickDates(page: Page): Promise<void> {
 
 describe('web app: Explore', { timeout: 240_000 }, () => {
   before(async () => {
-    assert.ok(existsSync(WEB_INDEX), `${WEB_INDEX} is missing: run npm run build:web`);
-    [browser, t] = await Promise.all([
-      launchBrowser(),
-      startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } }),
-    ]);
-    await simulateAndBuild(t, {
-      vertical: 'stores',
+    ({ browser, plaza: t } = await startWebPlaza({
       seed: 5,
       start: START,
       days: DAYS,
       users: 400,
       sellers: 5,
-    });
+    }));
     const [top] = await t.plaza.stores.warehouse.query<{ store_id: string }>(
       `SELECT store_id FROM mart_sales_daily WHERE project_id = $1 GROUP BY 1 ORDER BY sum(orders) DESC, 1 LIMIT 1`,
       [t.projectId],

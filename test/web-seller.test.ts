@@ -5,16 +5,15 @@
  * are those of GET /v1/reports, and another seller's listing is refused. Screenshots at desktop and 390 px.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sellerViewsHour } from './fixtures/reports/seller-hour.js';
 import { call, createUser, login } from './helpers/auth.js';
-import { launchBrowser, repoRoot, screenshot } from './helpers/chromium.js';
-import { startPlaza, type TestPlaza } from './helpers/plaza.js';
-import { DAY, runAndWait, simulateAndBuild } from './helpers/semantic.js';
+import { screenshot } from './helpers/chromium.js';
+import type { TestPlaza } from './helpers/plaza.js';
+import { DAY, runAndWait } from './helpers/semantic.js';
+import { startWebPlaza } from './helpers/web.js';
 
-const WEB_INDEX = join(repoRoot, 'dist/web/index.html');
 const fmt = new Intl.NumberFormat('en-US');
 const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
 
@@ -51,19 +50,13 @@ describe('web app: seller dashboard, listing page, reports', { timeout: 240_000 
   }
 
   before(async () => {
-    assert.ok(existsSync(WEB_INDEX), `${WEB_INDEX} is missing: run npm run build:web`);
-    [browser, t] = await Promise.all([
-      launchBrowser(),
-      startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } }),
-    ]);
-    await simulateAndBuild(t, {
-      vertical: 'stores',
+    ({ browser, plaza: t } = await startWebPlaza({
       seed: 5,
       start: START,
       days: DAYS,
       users: 40,
       sellers: 5,
-    });
+    }));
     const sellers = await t.plaza.stores.warehouse.query<{ seller_id: string; listing: string }>(
       `SELECT seller_id, arg_max(listing_id, views) AS listing FROM mart_listing_daily
         WHERE project_id = $1 AND seller_id IS NOT NULL GROUP BY 1 ORDER BY sum(views) DESC, 1 LIMIT 2`,
@@ -73,23 +66,7 @@ describe('web app: seller dashboard, listing page, reports', { timeout: 240_000 
     seller = sellers[0]!.seller_id;
     // An alert for the seller: 10 views a day in the stream's hourly windows for 10 days, then 200, on days
     // well before the simulated ones; the daily run of that day raises it (and summarises the day).
-    const hour = (day: string, views: number) => ({
-      project_id: t.projectId,
-      entity_type: 'seller',
-      entity_id: seller,
-      window_start: new Date(`${day}T16:00:00Z`),
-      views,
-      unique_viewers: 0,
-      favourites: 0,
-      searches: 0,
-      leads: 0,
-      test_drives: 0,
-      add_to_cart: 0,
-      checkouts: 0,
-      purchases: 0,
-      revenue: {},
-      updated_at: new Date(),
-    });
+    const hour = (day: string, views: number) => sellerViewsHour(t.projectId, seller, day, views);
     await t.plaza.stores.warehouse.insert('agg_hour', [
       ...Array.from({ length: 10 }, (_, i) => hour(dayBefore(SPIKE_DAY, i + 1), 10)),
       hour(SPIKE_DAY, 200),

@@ -211,10 +211,26 @@ async function main(): Promise<void> {
       {
         name: 'admin active users by day (staging)',
         layer: () => layer.query(tiendi, q(['active_users'], ['date'])),
+        // By hand too from the people-per-day rollup the daily pipeline keeps (stg_events took 368 ms).
         hand: both(
-          `SELECT local_date, count(DISTINCT person_id) FROM stg_events WHERE project_id = 'tiendi' AND NOT is_bot AND ${range} GROUP BY 1 ORDER BY 1`,
-          `SELECT count(DISTINCT person_id) FROM stg_events WHERE project_id = 'tiendi' AND NOT is_bot AND ${range}`,
+          `SELECT local_date, count(DISTINCT person_id) FROM mart_active_people_daily WHERE project_id = 'tiendi' AND ${range} GROUP BY 1 ORDER BY 1`,
+          `SELECT count(DISTINCT person_id) FROM mart_active_people_daily WHERE project_id = 'tiendi' AND ${range}`,
         ),
+      },
+      {
+        name: 'admin new users, new sellers, seller churn',
+        layer: () => layer.query(tiendi, q(['new_users', 'new_sellers', 'seller_churn_rate'], [])),
+        hand: () =>
+          w.query(`SELECT * FROM
+            (SELECT count(*) FROM (SELECT min(local_date) AS f FROM mart_active_people_daily WHERE project_id = 'tiendi' GROUP BY person_id)
+              WHERE f BETWEEN CAST('${from}' AS DATE) AND CAST('${to}' AS DATE)),
+            (SELECT count(*) FROM (SELECT min(local_date) AS f FROM mart_sellers_daily WHERE project_id = 'tiendi' GROUP BY seller_id)
+              WHERE f BETWEEN CAST('${from}' AS DATE) AND CAST('${to}' AS DATE)),
+            (SELECT count(*) FILTER (WHERE prev AND NOT cur) / nullif(count(*) FILTER (WHERE prev), 0) FROM
+              (SELECT seller_id, bool_or(is_active AND local_date < CAST('${from}' AS DATE)) AS prev,
+                 bool_or(is_active AND local_date >= CAST('${from}' AS DATE)) AS cur
+               FROM mart_sellers_daily WHERE project_id = 'tiendi'
+                 AND local_date BETWEEN CAST('${from}' AS DATE) - ${days + 1} AND CAST('${to}' AS DATE) GROUP BY 1))`),
       },
       {
         name: 'seller funnel view → contact (7 days)',

@@ -138,10 +138,10 @@ export const tables: Record<string, SourceTable> = {
   },
   people_first_days: {
     name: 'people_first_days',
-    layer: 'staging',
+    layer: 'mart',
     // A person's first day with a non-bot event, and the device of that first day's first event.
-    from: `SELECT project_id, person_id, min(local_date) AS local_date, arg_min(device_type, "timestamp") AS device_type
-      FROM stg_events WHERE NOT is_bot GROUP BY project_id, person_id`,
+    from: `SELECT project_id, person_id, min(local_date) AS local_date, arg_min(device_type, local_date) AS device_type
+      FROM mart_active_people_daily GROUP BY project_id, person_id`,
     date: 'local_date',
     dimensions: { device: 'device_type' },
   },
@@ -166,6 +166,13 @@ export const tables: Record<string, SourceTable> = {
     from: `SELECT project_id, local_date, false AS paid FROM stg_events WHERE event_type = 'payment_failed' AND NOT is_bot
       UNION ALL SELECT project_id, local_date, true AS paid FROM (SELECT DISTINCT project_id, local_date,
         coalesce(checkout_id, order_id) AS checkout FROM stg_orders)`,
+    date: 'local_date',
+    dimensions: {},
+  },
+  // Platform-wide and by day only: its device is a person's first of the day, not every device they used.
+  mart_active_people_daily: {
+    name: 'mart_active_people_daily',
+    layer: 'mart',
     date: 'local_date',
     dimensions: {},
   },
@@ -387,7 +394,10 @@ export const metrics: MetricDef[] = [
     'count',
     'admin',
     'Distinct people (identity-resolved) with any event',
-    [['stg_events', 'count(DISTINCT person_id)']],
+    [
+      ['mart_active_people_daily', 'count(DISTINCT person_id)'],
+      ['stg_events', 'count(DISTINCT person_id)'],
+    ],
   ),
   m('sessions', 'Sessions', 'Sesiones', 'count', 'admin', 'Sessions (bot devices out)', [
     ['mart_traffic_daily', 'sum(sessions)'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSimulation } from '../../src/simulate/index.js';
 import { runSimulation } from '../../src/simulate/runner.js';
-import { eventually, type TestPlaza } from './plaza.js';
+import { eventually, startPlaza, type TestPlaza } from './plaza.js';
 
 export const DAY = 86_400_000;
 
@@ -55,6 +55,15 @@ export async function simulateAndBuild(
   await t.plaza.drain(120_000);
   // The daily pipeline stages its own days; the 5-minute one is not needed to build them.
   for (const day of o.days) await runAndWait(t, 'daily', day);
+}
+
+/** A Plaza (embedded stores) holding a simulated marketplace with its warehouse built, stores by default. */
+export async function startBuiltPlaza(
+  sim: Omit<Parameters<typeof simulateAndBuild>[1], 'vertical'> & { vertical?: 'stores' | 'vehicles' },
+): Promise<TestPlaza> {
+  const t = await startPlaza({ overrides: { ingest: { rateLimitPerMinute: 1_000_000 } } });
+  await simulateAndBuild(t, { vertical: 'stores', ...sim });
+  return t;
 }
 
 /** The local day of a raw timestamp in Santo Domingo (UTC−4 all year, no daylight saving time). */

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { useSemanticQuery } from './analytics';
 import { ApiError, funnel } from './api';
 import { type Key, useI18n } from './i18n';
+import { useSellerKind } from './seller-kind';
 import { Card, Empty, ErrorState, Loading } from './ui';
 
 /** The steps of each vertical, in order: a vehicle ad leads to a contact (and a test drive), a product to a sale. */
@@ -19,18 +19,12 @@ const stepLabel: Record<string, Key> = {
   purchase_completed: 'stepPurchase',
 };
 
-/**
- * Which funnel fits the seller: the kind of listing most of their views went to (a dealer's vehicles or a
- * store's products), with a test-drive step when their listings had any. Null while unknown.
- */
+/** The funnel that fits what the seller sells; null while unknown. */
 function useSteps(q: { project: string; seller_id: string; time_range: { from: string; to: string } }) {
-  const r = useSemanticQuery({ ...q, metrics: ['views', 'test_drives'], dimensions: ['listing_kind'] });
-  if (!r.data) return { r, steps: null };
-  const rows = r.data.rows;
-  const views = (kind: string) => Number(rows.find((x) => x['listing_kind'] === kind)?.['views'] ?? 0);
-  if (views('product') > views('vehicle')) return { r, steps: storeSteps };
-  const drives = Number(rows.find((x) => x['listing_kind'] === 'vehicle')?.['test_drives'] ?? 0);
-  return { r, steps: drives > 0 ? [...vehicleSteps, 'test_drive_requested'] : vehicleSteps };
+  const { r, kind, testDrives } = useSellerKind(q);
+  if (kind === null) return { r, steps: null };
+  if (kind === 'product') return { r, steps: storeSteps };
+  return { r, steps: testDrives ? [...vehicleSteps, 'test_drive_requested'] : vehicleSteps };
 }
 
 export function FunnelCard({

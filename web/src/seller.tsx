@@ -1,11 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { KpiTiles, last30, OverTime, TopTable } from './analytics';
-import { type Me, sellerLive } from './api';
+import { type Me, type QueryRequest, sellerLive } from './api';
 import { FunnelCard } from './funnel';
 import { useI18n } from './i18n';
 import { ProjectInput, useProject } from './project';
 import { ReportsCard } from './reports';
-import { LiveCard, Stat } from './ui';
+import { useSellerKind } from './seller-kind';
+import { LiveCard, Loading, Stat } from './ui';
 
 /** Live counters of the seller, polled (the project stream carries every seller's counters: not for sellers). */
 function SellerLiveCard({ project, seller }: { project: string; seller: string }) {
@@ -30,6 +31,47 @@ function SellerLiveCard({ project, seller }: { project: string; seller: string }
   );
 }
 
+/**
+ * KPI tiles, their chart and the top listings, in the seller's own terms: leads for a dealer's vehicles,
+ * orders and sales for a store's products.
+ */
+function SellerFigures({ base }: { base: QueryRequest & { project: string; seller_id: string } }) {
+  const { r, kind } = useSellerKind(base);
+  // Unknown (no warehouse yet, an error): the dealer's figures, whose cards then show that state themselves.
+  if (kind === null && r.isPending) return <Loading />;
+  const store = kind === 'product';
+  const outcome = store
+    ? { metric: 'orders', label: 'orders' as const }
+    : { metric: 'leads', label: 'leads' as const };
+  return (
+    <>
+      <KpiTiles
+        q={base}
+        metrics={[
+          { metric: 'views', label: 'views' },
+          { metric: 'unique_visitors', label: 'uniqueVisitors' },
+          outcome,
+          store
+            ? { metric: 'gmv', label: 'gmv', money: true }
+            : { metric: 'lead_conversion', label: 'conversion', percent: true },
+        ]}
+      />
+      <OverTime q={base} metrics={[{ metric: 'views', label: 'views' }, outcome]} />
+      <TopTable
+        q={base}
+        title="topListings"
+        dimension="listing"
+        dimensionLabel="listing"
+        metrics={[
+          { metric: 'views', label: 'views' },
+          store ? { metric: 'add_to_cart', label: 'stepAddToCart' } : { metric: 'leads', label: 'leads' },
+        ]}
+        linkTo={(id) => `/listings/${encodeURIComponent(id)}`}
+      />
+    </>
+  );
+}
+
 export function SellerDashboard({ me }: { me: Me }) {
   const { t } = useI18n();
   const [project, setProject] = useProject(me.project_id);
@@ -46,34 +88,8 @@ export function SellerDashboard({ me }: { me: Me }) {
       {project ? (
         <>
           <SellerLiveCard project={project} seller={seller} />
-          <KpiTiles
-            q={base}
-            metrics={[
-              { metric: 'views', label: 'views' },
-              { metric: 'unique_visitors', label: 'uniqueVisitors' },
-              { metric: 'leads', label: 'leads' },
-              { metric: 'lead_conversion', label: 'conversion', percent: true },
-            ]}
-          />
-          <OverTime
-            q={base}
-            metrics={[
-              { metric: 'views', label: 'views' },
-              { metric: 'leads', label: 'leads' },
-            ]}
-          />
+          {base && <SellerFigures base={base} />}
           {base && <FunnelCard project={project} seller={seller} range={base.time_range} />}
-          <TopTable
-            q={base}
-            title="topListings"
-            dimension="listing"
-            dimensionLabel="listing"
-            metrics={[
-              { metric: 'views', label: 'views' },
-              { metric: 'leads', label: 'leads' },
-            ]}
-            linkTo={(id) => `/listings/${encodeURIComponent(id)}`}
-          />
           <ReportsCard project={project} seller={seller} />
         </>
       ) : null}

@@ -15,6 +15,8 @@ import {
 import { dimListingsTable, dimSellersTable } from '../staging/dims.js';
 import { stgChangesTable, stgEventsTable, stgInteractionsTable } from '../staging/stg-events.js';
 import { stgOrderItemsTable, stgOrdersTable } from '../staging/stg-orders.js';
+import { duckdbActivePeopleSql } from './active-people.duckdb.js';
+import { activePeopleChecks, martActivePeopleTable } from './active-people.js';
 import { duckdbCustomersSql } from './customers.duckdb.js';
 import { customersChecks, martCustomersDailyTable, martCustomersTable } from './customers.js';
 import { duckdbListingPerformanceSql } from './listing-performance.duckdb.js';
@@ -156,6 +158,15 @@ export function martTasks(staging: string, o: MartOptions = {}): TaskDef[] {
       options: (days) => ({ windowStart: addDays(days[0]!.date, 1 - interestWindowDays) }),
     }),
     dailyMart({
+      id: 'mart_active_people',
+      dependsOn: [staging],
+      tables: [martActivePeopleTable],
+      checks: activePeopleChecks,
+      description: 'People active on the day (events, first device): active and new users read it',
+      sql: { duckdb: duckdbActivePeopleSql },
+      options: none,
+    }),
+    dailyMart({
       id: 'mart_market_trends',
       dependsOn: [staging, 'dim_listings'],
       tables: [martMarketTrendsTable],
@@ -178,4 +189,5 @@ export const martTables: readonly TableDef[] = [
   martVehicleScoreTable,
   martUserInterestTable,
   martMarketTrendsTable,
+  martActivePeopleTable,
 ];
