@@ -77,19 +77,23 @@ async function ask(body: unknown, bearer: string): Promise<any> {
 }
 
 /** A KPI tile's text as the page formats it (web/src/analytics.tsx KpiTiles, en-US). */
-function tileText(v: number | null | undefined, kind: 'money' | 'count' | 'percent'): string {
-  if (v == null) return '–';
+/** 'ratio': a ratio shown as money (average order value). */
+type Kind = 'money' | 'count' | 'percent' | 'ratio';
+
+/** A tile as the page formats it: a count or sum without rows is 0, a ratio without data "–". */
+function tileText(v: number | null | undefined, kind: Kind): string {
+  if (v == null && (kind === 'percent' || kind === 'ratio')) return '–';
   const o: Intl.NumberFormatOptions =
     kind === 'percent'
       ? { style: 'percent', maximumFractionDigits: 1 }
-      : { maximumFractionDigits: kind === 'money' ? 0 : 2 };
-  return new Intl.NumberFormat('en-US', o).format(v);
+      : { maximumFractionDigits: kind === 'money' || kind === 'ratio' ? 0 : 2 };
+  return new Intl.NumberFormat('en-US', o).format(v ?? 0);
 }
 
 async function checkTiles(
   page: Page,
   totals: Record<string, number | null>,
-  kinds: Record<string, 'money' | 'count' | 'percent'>,
+  kinds: Record<string, Kind>,
 ): Promise<void> {
   for (const [metric, kind] of Object.entries(kinds)) {
     assert.equal(await shownValue(page, `kpi-${metric}`), tileText(totals[metric], kind), metric);
@@ -323,7 +327,7 @@ describe('web app', { timeout: 300_000 }, () => {
         active_sellers: 'count',
         active_users: 'count',
         orders: 'count',
-        aov: 'money',
+        aov: 'ratio',
         bounce_rate: 'percent',
         seller_churn_rate: 'percent',
         new_sellers: 'count',

@@ -279,7 +279,7 @@ export function AdminDashboard({ me }: { me: Me }) {
               { metric: 'active_sellers', label: 'activeSellers' },
               { metric: 'active_users', label: 'activeUsers' },
               { metric: 'orders', label: 'orders' },
-              { metric: 'aov', label: 'aov', money: true },
+              { metric: 'aov', label: 'aov', money: true, ratio: true },
               { metric: 'bounce_rate', label: 'bounceRate', percent: true },
               { metric: 'seller_churn_rate', label: 'sellerChurn', percent: true },
               { metric: 'new_sellers', label: 'newSellers' },

@@ -75,7 +75,11 @@ export function KpiTiles({
   metrics,
 }: {
   q: QueryRequest | null;
-  metrics: { metric: string; label: Key; money?: boolean; percent?: boolean }[];
+  /**
+   * `ratio`: a ratio shown as money (average order value); ratios and percentages without data show "–",
+   * counts and sums show 0 (no rows in the period means none happened).
+   */
+  metrics: { metric: string; label: Key; money?: boolean; percent?: boolean; ratio?: boolean }[];
 }) {
   const { t, num } = useI18n();
   const r = useSemanticQuery(q && { ...q, metrics: metrics.map((m) => m.metric) });
@@ -85,7 +89,7 @@ export function KpiTiles({
         {(data) => (
           <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
             {metrics.map((m) => {
-              const v = data.totals[m.metric];
+              const v = data.totals[m.metric] ?? (m.percent || m.ratio ? null : 0);
               const before = data.compare?.totals?.[m.metric];
               return (
                 <Stat
