@@ -44,7 +44,16 @@ let status = 1;
 try {
   const r = spawnSync(
     process.execPath,
-    ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files.sort()],
+    // A test that hangs, or fails while leaving a loop running, must end the run with a failure instead of
+    // stalling CI: each test gets 15 minutes, and a file's process exits once its tests are done.
+    [
+      '--test',
+      '--test-concurrency=2',
+      '--test-timeout=900000',
+      '--test-force-exit',
+      '--test-reporter=spec',
+      ...files.sort(),
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, ...services.env } },
   );
   status = r.status ?? 1;

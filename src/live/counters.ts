@@ -3,7 +3,7 @@ import { Summary } from 'prom-client';
 import { topics } from '../collector/topics.js';
 import { localDay } from '../core/time-zone.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { EventLog, LogConsumer, StoredRecord } from '../ports/event-log.js';
+import type { EventLog, LogConsumer, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
 import { type ConsumerLoop, startConsumerLoop } from '../stream/consumer-loop.js';
 import { firstAtOrAfter } from '../stream/log-time.js';
@@ -341,7 +341,9 @@ export async function startLiveCounters(o: LiveCountersOptions): Promise<LiveCou
 
 /**
  * Seeks each partition to the later of the group's committed offset and the first record appended at or
- * after `sinceMs` (binary search on append times, which grow with offsets).
+ * after `sinceMs` (binary search on append times, which grow with offsets), and commits the skip: a
+ * partition whose records are all beyond the horizon is never polled again, and without the commit its
+ * lag would never reach zero (drain would wait forever).
  */
 export async function skipBeyondHorizon(
   log: EventLog,
@@ -349,6 +351,7 @@ export async function skipBeyondHorizon(
   group: string,
   sinceMs: number,
 ): Promise<void> {
+  const skipped: TopicPartitionOffset[] = [];
   for (const topic of liveCountersTopics) {
     const [ends, committed] = await Promise.all([log.endOffsets(topic), log.committedOffsets(group, topic)]);
     for (let p = 0; p < ends.length; p++) {
@@ -356,9 +359,11 @@ export async function skipBeyondHorizon(
       const end = ends[p] ?? 0;
       if (from >= end) continue;
       const at = await firstAtOrAfter(log, topic, p, end, sinceMs, from);
-      if (at > from) consumer.seek({ topic, partition: p, offset: at });
+      if (at > from) skipped.push({ topic, partition: p, offset: at });
     }
   }
+  for (const position of skipped) consumer.seek(position);
+  if (skipped.length > 0) await consumer.commit(skipped);
 }
 
 /** A ring of recent latencies (ms). */

@@ -37,13 +37,17 @@ export async function startRawEventsSink(
       );
       const stored = new Map(rows.map((r) => [`${r.log_topic}/${Number(r.log_partition)}`, Number(r.next)]));
       // Every partition is positioned, also those with no rows yet: the warehouse, not the group's committed
-      // offset, says what is already loaded (a rebuilt warehouse reloads from the start).
+      // offset, says what is already loaded (a rebuilt warehouse reloads from the start). The positions are
+      // committed too, so lag and drain agree with the warehouse after a crash between load and commit.
+      const positions = [];
       for (const topic of eventTopics) {
         const partitions = await log.partitions(topic);
         for (let partition = 0; partition < partitions; partition++) {
-          consumer.seek({ topic, partition, offset: stored.get(`${topic}/${partition}`) ?? 0 });
+          positions.push({ topic, partition, offset: stored.get(`${topic}/${partition}`) ?? 0 });
         }
       }
+      for (const position of positions) consumer.seek(position);
+      await consumer.commit(positions);
     },
     // The log already holds each event as JSON: the warehouse's own JSON reader loads it, no parsing in JS.
     handle: (records) =>
