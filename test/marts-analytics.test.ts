@@ -507,3 +507,47 @@ describe('sellers', () => {
     );
   });
 });
+
+describe('people', () => {
+  const people = async () =>
+    w.query<{ person_id: string; first_date: string; device_type: string | null }>(
+      `SELECT person_id, CAST(first_date AS VARCHAR) AS first_date, device_type FROM mart_people
+       WHERE project_id = 'okla' ORDER BY person_id`,
+    );
+  // The definition mart_people keeps: each person's first day in the daily mart, and that day's device.
+  const minimum = async () =>
+    w.query<{ person_id: string; first_date: string; device_type: string | null }>(
+      `SELECT person_id, CAST(min(local_date) AS VARCHAR) AS first_date, arg_min(device_type, local_date) AS device_type
+       FROM mart_active_people_daily WHERE project_id = 'okla' GROUP BY person_id ORDER BY person_id`,
+    );
+  const firstDay = async (person: string) => (await people()).find((p) => p.person_id === person)?.first_date;
+
+  it("keeps each person's first day equal to the minimum over the daily mart, through backfills, re-runs and stitching", async () => {
+    await runMart('mart_active_people');
+    assert.equal(await firstDay('a1'), D);
+    assert.equal(await firstDay('a3'), undefined, 'a3 was active the day before only');
+    assert.equal(await firstDay('crawler'), undefined, 'bots are not people');
+    // A backfill of earlier days moves first days back.
+    await runMart('mart_active_people', '2026-03-01');
+    await runMart('mart_active_people', '2026-02-20');
+    assert.equal(await firstDay('a3'), '2026-03-01');
+    assert.equal(await firstDay('b1'), '2026-02-20');
+    assert.equal(await firstDay('a1'), D);
+    assert.deepEqual(await people(), await minimum());
+
+    // Identity stitching: b2 turns out to be b1. Rebuilding D drops b2 and keeps b1's earlier first day.
+    await w.query(`UPDATE stg_events SET person_id = 'b1' WHERE project_id = 'okla' AND person_id = 'b2'`);
+    await runMart('mart_active_people');
+    assert.equal(await firstDay('b2'), undefined);
+    assert.equal(await firstDay('b1'), '2026-02-20');
+    const before = await people();
+    assert.deepEqual(before, await minimum());
+    await runMart('mart_active_people');
+    assert.deepEqual(await people(), before, 're-running a day changes nothing');
+
+    // A person whose only day disappears is gone; a table emptied by hand is rebuilt by the next run.
+    await w.query(`DELETE FROM mart_people`);
+    await runMart('mart_active_people', '2026-03-01');
+    assert.deepEqual(await people(), before);
+  });
+});

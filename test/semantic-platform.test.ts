@@ -86,6 +86,48 @@ describe('semantic layer: platform KPIs on simulated stores', () => {
     );
   });
 
+  /** Each non-bot event's person (identity as staged) and local day, from the raw events. */
+  const personDays = () =>
+    sql<{ person_id: string; day: string }>(
+      `SELECT e.person_id, CAST(${santoDomingoDay('r."timestamp"')} AS VARCHAR) AS day
+        FROM raw_events r JOIN stg_events e ON e.project_id = r.project_id AND e.event_id = r.event_id
+        WHERE r.project_id = $1 AND NOT r.is_bot`,
+      [t.projectId],
+    );
+
+  it('active users: distinct people by day, by week and over the range', async () => {
+    const seen = await personDays();
+    const distinct = (keep: (day: string) => boolean) =>
+      new Set(seen.filter((p) => keep(p.day)).map((p) => p.person_id)).size;
+    const byDay = await query({ metrics: ['active_users'], dimensions: ['date'], time_range: ALL });
+    assert.equal(byDay.status, 200, JSON.stringify(byDay.body));
+    assert.equal(byDay.body.rows.length, DAYS.length);
+    for (const row of byDay.body.rows) {
+      assert.equal(
+        row.active_users,
+        distinct((d) => d === row.date),
+        `active users ${row.date}`,
+      );
+    }
+    // People come back on later days: the range's total is fewer than the sum of its days.
+    const total = distinct((d) => d >= ALL.from && d <= ALL.to);
+    assert.equal(byDay.body.totals.active_users, total);
+    assert.ok(
+      total < byDay.body.rows.reduce((n: number, r: { active_users: number }) => n + r.active_users, 0),
+    );
+    // 2026-01-05 is a Monday: one week holds every day.
+    const byWeek = await query({
+      metrics: ['active_users'],
+      dimensions: ['date'],
+      grain: 'week',
+      time_range: ALL,
+    });
+    assert.deepEqual(
+      byWeek.body.rows.map((r: { date: string; active_users: number }) => [r.date, r.active_users]),
+      [['2026-01-05', total]],
+    );
+  });
+
   it('new sellers and new users: first day in the data within the period', async () => {
     const sellers = await sql<{ seller_id: string; day: string }>(
       `SELECT seller_id, CAST(local_date AS VARCHAR) AS day FROM mart_sellers_daily WHERE project_id = $1`,
@@ -95,12 +137,7 @@ describe('semantic layer: platform KPIs on simulated stores', () => {
     for (const s of sellers)
       if (!(s.day >= (firstSeller.get(s.seller_id) ?? '9999'))) firstSeller.set(s.seller_id, s.day);
     // People from the raw events (identity as staged): the first local day of each person's non-bot events.
-    const people = await sql<{ person_id: string; day: string }>(
-      `SELECT e.person_id, CAST(${santoDomingoDay('r."timestamp"')} AS VARCHAR) AS day
-        FROM raw_events r JOIN stg_events e ON e.project_id = r.project_id AND e.event_id = r.event_id
-        WHERE r.project_id = $1 AND NOT r.is_bot`,
-      [t.projectId],
-    );
+    const people = await personDays();
     const firstPerson = new Map<string, string>();
     for (const p of people)
       if (!(p.day >= (firstPerson.get(p.person_id) ?? '9999'))) firstPerson.set(p.person_id, p.day);

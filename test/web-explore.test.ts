@@ -131,7 +131,8 @@ describe('web app: Explore', { timeout: 240_000 }, () => {
     });
     assert.equal(byDate.body.rows.length, 2, 'both days have orders');
     await tableEquals(page, expected(byDate.body, ['date'], ['gmv', 'orders']));
-    assert.ok(await page.isVisible('[data-testid=explore-chart] .recharts-line'), 'a line chart over date');
+    // Recharts draws after the table and grows its shapes in: wait for them instead of sampling once.
+    await page.locator('[data-testid=explore-chart] .recharts-line').first().waitFor({ state: 'visible' });
     await screenshot(page, 'web-explore-date');
 
     // By store, as a bar chart; the table follows the API's order.
@@ -139,7 +140,10 @@ describe('web app: Explore', { timeout: 240_000 }, () => {
     const byStore = await query(analystToken, { metrics: ['gmv', 'orders'], dimensions: ['seller'] });
     assert.ok(byStore.body.rows.length >= 2, 'several stores');
     await tableEquals(page, expected(byStore.body, ['seller'], ['gmv', 'orders']));
-    assert.ok(await page.isVisible('[data-testid=explore-chart] .recharts-bar-rectangle'), 'a bar chart');
+    await page
+      .locator('[data-testid=explore-chart] .recharts-bar-rectangle')
+      .first()
+      .waitFor({ state: 'visible' });
     await screenshot(page, 'web-explore-seller');
 
     // The server's CSV, saved through the browser.

@@ -50,8 +50,12 @@ export interface MetricDef {
   description: string;
   unit: Unit;
   audience: 'seller' | 'admin';
-  /** Table → SQL aggregate, in order of preference (marts first). */
-  sources: { table: string; sql: string }[];
+  /**
+   * Table → SQL aggregate, in order of preference (marts first). `perDay`, where given, is the same figure
+   * for groups that each lie within one local day (the date dimension at grain day): on a table with one
+   * row per day and entity, a plain count(*) in place of a count(DISTINCT …) the engine has to hash.
+   */
+  sources: { table: string; sql: string; perDay?: string }[];
 }
 
 const sumRatio = (num: string, den: string) => `CAST(sum(${num}) AS DOUBLE) / nullif(sum(${den}), 0)`;
@@ -136,13 +140,11 @@ export const tables: Record<string, SourceTable> = {
     date: 'local_date',
     dimensions: { plan: 'plan', seller_kind: 'kind' },
   },
-  people_first_days: {
-    name: 'people_first_days',
+  mart_people: {
+    name: 'mart_people',
     layer: 'mart',
     // A person's first day with a non-bot event, and the device of that first day's first event.
-    from: `SELECT project_id, person_id, min(local_date) AS local_date, arg_min(device_type, local_date) AS device_type
-      FROM mart_active_people_daily GROUP BY project_id, person_id`,
-    date: 'local_date',
+    date: 'first_date',
     dimensions: { device: 'device_type' },
   },
   cart_sessions: {
@@ -236,14 +238,14 @@ const m = (
   unit: Unit,
   audience: MetricDef['audience'],
   description: string,
-  sources: [string, string][],
+  sources: ([string, string] | [string, string, string])[],
 ): MetricDef => ({
   id,
   label: { en, es },
   description,
   unit,
   audience,
-  sources: sources.map(([table, sql]) => ({ table, sql })),
+  sources: sources.map(([table, sql, perDay]) => ({ table, sql, ...(perDay ? { perDay } : {}) })),
 });
 
 const viewTypes = "event_type IN ('listing_viewed', 'product_viewed')";
@@ -395,7 +397,8 @@ export const metrics: MetricDef[] = [
     'admin',
     'Distinct people (identity-resolved) with any event',
     [
-      ['mart_active_people_daily', 'count(DISTINCT person_id)'],
+      // One row per person and day: within a day, counting rows counts people.
+      ['mart_active_people_daily', 'count(DISTINCT person_id)', 'count(*)'],
       ['stg_events', 'count(DISTINCT person_id)'],
     ],
   ),
@@ -495,7 +498,7 @@ export const metrics: MetricDef[] = [
     'count',
     'admin',
     'People (identity-resolved) whose first non-bot event is in the period',
-    [['people_first_days', 'count(*)']],
+    [['mart_people', 'count(*)']],
   ),
   m(
     'cart_abandonment_rate',

@@ -26,7 +26,7 @@ export function metricsMarkdown(): string {
   for (const m of metrics) {
     out.push(
       `| \`${m.id}\` | ${m.label.en} / ${m.label.es} | ${m.unit} | ${m.audience} | ${cell(m.description)} | ${m.sources
-        .map((s) => `\`${s.table}\`: \`${cell(s.sql)}\``)
+        .map((s) => `\`${s.table}\`: \`${cell(s.sql)}\`${s.perDay ? ` (by day: \`${cell(s.perDay)}\`)` : ''}`)
         .join('<br>')} |`,
     );
   }

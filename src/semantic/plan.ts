@@ -38,7 +38,7 @@ export interface QueryInput {
 
 export interface PlanGroup {
   table: SourceTable;
-  metrics: { id: string; sql: string }[];
+  metrics: { id: string; sql: string; perDay?: string }[];
 }
 
 export interface Plan {
@@ -166,7 +166,7 @@ export function plan(
     }
     const table = tables[source.table] as SourceTable;
     const group = groups.get(table.name) ?? { table, metrics: [] };
-    group.metrics.push({ id, sql: source.sql });
+    group.metrics.push({ id, sql: source.sql, ...(source.perDay ? { perDay: source.perDay } : {}) });
     groups.set(table.name, group);
   }
   return { project, sellerId, input, groups: [...groups.values()] };

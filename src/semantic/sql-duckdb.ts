@@ -73,9 +73,10 @@ function groupSql(plan: Plan, group: PlanGroup, dims: string[], range: [string, 
   const t = group.table;
   if (t.periods) return periodsSql(plan, group, dims, range, p);
   const where = whereSql(plan, group, range, p);
+  const daily = dims.includes('date') && plan.input.grain === 'day';
   const select = [
     ...dims.map((d) => `${dimExpr(group, d, plan.input.grain)} AS ${ident(d)}`),
-    ...group.metrics.map((m) => `${m.sql} AS ${ident(m.id)}`),
+    ...group.metrics.map((m) => `${(daily && m.perDay) || m.sql} AS ${ident(m.id)}`),
   ];
   return `SELECT ${select.join(', ')} FROM ${relation(t)} WHERE ${where.join(' AND ')}${
     dims.length ? ` GROUP BY ${dims.map((_, i) => i + 1).join(', ')}` : ''

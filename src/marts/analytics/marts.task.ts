@@ -16,7 +16,7 @@ import { dimListingsTable, dimSellersTable } from '../staging/dims.js';
 import { stgChangesTable, stgEventsTable, stgInteractionsTable } from '../staging/stg-events.js';
 import { stgOrderItemsTable, stgOrdersTable } from '../staging/stg-orders.js';
 import { duckdbActivePeopleSql } from './active-people.duckdb.js';
-import { activePeopleChecks, martActivePeopleTable } from './active-people.js';
+import { activePeopleChecks, martActivePeopleTable, martPeopleTable } from './active-people.js';
 import { duckdbCustomersSql } from './customers.duckdb.js';
 import { customersChecks, martCustomersDailyTable, martCustomersTable } from './customers.js';
 import { duckdbListingPerformanceSql } from './listing-performance.duckdb.js';
@@ -160,9 +160,10 @@ export function martTasks(staging: string, o: MartOptions = {}): TaskDef[] {
     dailyMart({
       id: 'mart_active_people',
       dependsOn: [staging],
-      tables: [martActivePeopleTable],
+      tables: [martActivePeopleTable, martPeopleTable],
       checks: activePeopleChecks,
-      description: 'People active on the day (events, first device): active and new users read it',
+      description:
+        'People active on the day (events, first device), and each person’s first day: active and new users read them',
       sql: { duckdb: duckdbActivePeopleSql },
       options: none,
     }),
@@ -190,4 +191,5 @@ export const martTables: readonly TableDef[] = [
   martUserInterestTable,
   martMarketTrendsTable,
   martActivePeopleTable,
+  martPeopleTable,
 ];
