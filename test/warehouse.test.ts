@@ -213,6 +213,31 @@ describe('DuckDbWarehouse specifics', () => {
     }
   });
 
+  it('reuses prepared statements: new parameters, tables changed or recreated since, more shapes than kept', async () => {
+    const w = await DuckDbWarehouse.open(':memory:', { connections: 1 });
+    try {
+      await w.exec('CREATE TABLE kept (a INTEGER); INSERT INTO kept VALUES (1), (2), (3)');
+      const sql = 'SELECT * FROM kept WHERE a >= $1 ORDER BY a';
+      assert.deepEqual(await w.query(sql, [2]), [{ a: 2 }, { a: 3 }]);
+      assert.deepEqual(await w.query(sql, [3]), [{ a: 3 }]);
+      // Another type for the same parameter.
+      assert.deepEqual(await w.query(sql, [2.5]), [{ a: 3 }]);
+      await w.exec("ALTER TABLE kept ADD COLUMN b VARCHAR DEFAULT 'x'");
+      assert.deepEqual(await w.query(sql, [3]), [{ a: 3, b: 'x' }]);
+      await w.exec('DROP TABLE kept; CREATE TABLE kept (z VARCHAR)');
+      await assert.rejects(w.query(sql, [1]), /"a" not found/);
+      await w.exec('DROP TABLE kept; CREATE TABLE kept (a INTEGER); INSERT INTO kept VALUES (7)');
+      assert.deepEqual(await w.query(sql, [1]), [{ a: 7 }]);
+      // More distinct statements than one connection keeps: the oldest are dropped, answers stay right.
+      for (let i = 0; i < 100; i++) {
+        assert.deepEqual(await w.query(`SELECT $1::INTEGER + ${i} AS n`, [1]), [{ n: i + 1 }]);
+      }
+      assert.deepEqual(await w.query(sql, [7]), [{ a: 7 }]);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('rejects operations after close', async () => {
     const w = await DuckDbWarehouse.open(':memory:');
     await w.close();

@@ -19,6 +19,7 @@ import type {
 import { appendRows } from './duckdb-append.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { ConnectionPool } from './duckdb-pool.js';
+import { PreparedStatements } from './duckdb-prepared.js';
 import { plazaValueConverter, toParams } from './duckdb-values.js';
 
 export interface DuckDbWarehouseOptions {
@@ -52,6 +53,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** DDL from two connections at once can fail with a catalog write-write conflict, so it goes one at a time. */
   private ddl: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly prepared = new PreparedStatements();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -213,9 +215,15 @@ export class DuckDbWarehouse implements Warehouse {
     const { values, types } = toParams(params);
     return this.pool.use(async (c) => {
       try {
-        const reader =
-          values.length > 0 ? await c.runAndReadAll(sql, values, types) : await c.runAndReadAll(sql);
-        return toRowObjects(reader) as T[];
+        if (values.length === 0) return toRowObjects(await c.runAndReadAll(sql)) as T[];
+        const statement = await this.prepared.get(c, sql);
+        try {
+          statement.bind(values, types);
+          return toRowObjects(await statement.runAndReadAll()) as T[];
+        } catch (e) {
+          this.prepared.forget(c, sql);
+          throw e;
+        }
       } catch (e) {
         throw toPlazaError(e);
       }
@@ -236,6 +244,7 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       await this.pool.use((c) => run(c, 'CHECKPOINT'));
     } finally {
+      this.prepared.destroyAll();
       this.pool.closeAll();
       this.instance.closeSync();
     }
