@@ -20,7 +20,9 @@ export const martActivePeopleTable = dailyMartTable(
  * device of that day. New users count its rows by `first_date`; reading it instead of the minimum over the
  * daily mart took that query from ~60 ms to a few at 10 M events. Kept by the same task: each day's build
  * recomputes the people it touched (those of the day before and after), so rebuilding a day, or identity
- * stitching moving a person's days, leaves it equal to the minimum over the daily mart.
+ * stitching moving a person's days, leaves it equal to the minimum over the daily mart. Retention deletes
+ * old daily rows but not these: a person's first day outlives its row there until a day they are on is
+ * rebuilt, which moves it to their earliest day still kept (what the daily mart alone would say).
  */
 export const martPeopleTable: TableDef = {
   name: 'mart_people',
