@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { martListingTable } from '../src/marts/analytics/listing-performance.js';
 import { addDays } from '../src/marts/common/kit.js';
 import { clusterTask } from '../src/marts/maintenance/cluster.js';
+import { stgEventsTable } from '../src/marts/staging/stg-events.js';
 import type { StateStore } from '../src/ports/state.js';
 import type { Row, Warehouse } from '../src/ports/warehouse.js';
 import { openState, openWarehouse, taskContext } from './helpers/marts.js';
@@ -112,5 +113,76 @@ describe('cluster_marts', () => {
     } finally {
       await empty.close();
     }
+  });
+});
+
+describe('cluster_marts: the days of stg_events', () => {
+  let w: Warehouse;
+  let state: StateStore;
+  const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04'];
+  // Now is 2026-01-05 12:00 UTC: days up to 2026-01-03 are complete.
+  const dayTask = (maxDaysPerRun?: number) =>
+    clusterTask({
+      tables: [stgEventsTable],
+      dependsOn: [],
+      clock: () => new Date('2026-01-05T12:00:00Z'),
+      ...(maxDaysPerRun ? { maxDaysPerRun } : {}),
+    });
+  const run = (t = dayTask()) => t.run(taskContext(w, state, t, null));
+  /** Events as a stream writes them: every seller in turn, the days in order. */
+  const addEvents = (day: string, perSeller: number, tag = 'e') =>
+    w.exec(`INSERT INTO stg_events (project_id, event_id, event_type, local_date, "timestamp", received_at,
+        person_id, seller_id, is_bot)
+      SELECT 'okla', '${tag}-${day}-' || i, 'listing_viewed', DATE '${day}', TIMESTAMP '${day} 12:00:00' + i * INTERVAL 1 SECOND,
+        TIMESTAMP '${day} 12:00:00', 'p' || (i % 7), 'dlr-' || lpad(CAST(i % 5 AS VARCHAR), 2, '0'), false
+      FROM range(${perSeller * 5}) r(i)`);
+  const stored = () =>
+    w.query<{ day: string; seller_id: string; event_id: string }>(
+      `SELECT CAST(local_date AS VARCHAR) AS day, seller_id, event_id FROM stg_events ORDER BY rowid`,
+    );
+  /** Each day's rows together, in seller order within the day, for the days given. */
+  const sortedWithin = (rows: Awaited<ReturnType<typeof stored>>, sortedDays: string[]) =>
+    sortedDays.every((d) => {
+      const idx = rows.flatMap((r, i) => (r.day === d ? [i] : []));
+      const contiguous = idx.every((x, k) => k === 0 || x === idx[k - 1]! + 1);
+      const sellers = idx.map((i) => rows[i]!.seller_id);
+      return contiguous && sellers.every((s, k) => k === 0 || sellers[k - 1]! <= s);
+    });
+  const ids = (rows: Awaited<ReturnType<typeof stored>>) => rows.map((r) => r.event_id).sort();
+
+  before(async () => {
+    [w, state] = await Promise.all([openWarehouse(), openState()]);
+    await w.ensureTable(stgEventsTable);
+    for (const d of days) await addEvents(d, 4);
+  });
+  after(async () => {
+    await w?.close();
+    await state?.close();
+  });
+
+  it('sorts each complete day by seller, newest first and at most the days asked, and keeps every row', async () => {
+    const before = await stored();
+    assert.equal(sortedWithin(before, ['2026-01-01']), false, 'the fixture interleaves sellers');
+    const first = await run(dayTask(2));
+    assert.deepEqual(first.details, { sorted: [], sortedDays: { stg_events: 2 } });
+    assert.equal(first.rowsOut, 40);
+    let rows = await stored();
+    assert.ok(sortedWithin(rows, ['2026-01-02', '2026-01-03']));
+    assert.equal(sortedWithin(rows, ['2026-01-01']), false, 'the oldest day waits for the next run');
+    await run();
+    rows = await stored();
+    assert.ok(sortedWithin(rows, ['2026-01-01', '2026-01-02', '2026-01-03']));
+    assert.equal(sortedWithin(rows, ['2026-01-04']), false, 'a day not yet complete is left alone');
+    assert.deepEqual(ids(rows), ids(before));
+  });
+
+  it('leaves sorted days alone, and sorts a day again when rows arrive late', async () => {
+    assert.deepEqual((await run()).details, { sorted: [], sortedDays: {} });
+    await addEvents('2026-01-02', 1, 'late');
+    assert.equal(sortedWithin(await stored(), ['2026-01-02']), false);
+    const again = await run();
+    assert.deepEqual(again.details, { sorted: [], sortedDays: { stg_events: 1 } });
+    assert.equal(again.rowsOut, 25);
+    assert.ok(sortedWithin(await stored(), ['2026-01-01', '2026-01-02', '2026-01-03']));
   });
 });

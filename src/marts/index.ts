@@ -25,7 +25,7 @@ export interface WarehouseTaskOptions extends MartOptions {
   retention?: Partial<RetentionTiers>;
   /** How far before its watermark each incremental staging run starts again (default 15 minutes). */
   lookbackMs?: number;
-  /** The retention task's clock (tests). */
+  /** The retention and clustering tasks' clock (tests, benchmarks). */
   clock?: () => Date;
 }
 
@@ -38,7 +38,11 @@ export function warehouseTasks(o: WarehouseTaskOptions): { incremental: TaskDef[
     ...syncTasks('stg_events_day'),
     ...marts,
     rawArchiveTask({ dataDir: o.dataDir }),
-    clusterTask({ tables: martTables, dependsOn: marts.map((t) => t.id) }),
+    clusterTask({
+      tables: [...martTables, stgEventsTable],
+      dependsOn: marts.map((t) => t.id),
+      ...(o.clock ? { clock: o.clock } : {}),
+    }),
   ];
   const retention = retentionTask({ dataDir: o.dataDir, tiers: o.retention, clock: o.clock });
   daily.push({ ...retention, dependsOn: daily.map((t) => t.id) });

@@ -22,6 +22,11 @@ export interface TableDef {
    * it re-sorted by this key from time to time (src/marts/maintenance/cluster.ts).
    */
   clusterBy?: string[];
+  /**
+   * For a large day-partitioned table: each day's rows re-sorted by this key once the day is complete, so
+   * the table stays in day order (what daily builds read) and one seller's rows of a day sit together.
+   */
+  clusterDaysBy?: string[];
 }
 
 export interface WarehouseDialect {

@@ -65,6 +65,8 @@ export const stgEventsTable: TableDef = {
   ],
   orderBy: ['project_id', 'local_date', 'event_type'],
   partitionByDay: 'local_date',
+  // Seller funnels and retention read one seller's events: 74 → 27 ms at 10 M events (bench:query).
+  clusterDaysBy: ['project_id', 'seller_id'],
 };
 
 export const stgChangesTable: TableDef = {
