@@ -187,6 +187,13 @@ function liveCounterSuite(name: string, open: () => Promise<KeyValue>) {
 
 liveCounterSuite('memory', () => MemoryKeyValue.open());
 
+/** Appends events to the user-events topic as the collector would, at append time `at`. */
+const appendAt = (log: LocalEventLog, events: PlazaEvent[], at: number) =>
+  log.append(
+    topics.userEvents,
+    events.map((e) => ({ key: partitionKey(e), value: encodeEvent(e), timestamp: at })),
+  );
+
 /** Runs the processor until it has caught up with the log; stops it even when it cannot. */
 async function drained(log: LocalEventLog, kv: KeyValue) {
   const live = await startLiveCounters({ log, kv, logger, timeZoneOf: async () => tz, lingerMs: 0 });
@@ -209,12 +216,10 @@ describe('live counters processor', () => {
       await log.ensureTopic(topics.userEvents);
       const p = uniqueName('p');
       const old = Date.now() - 30 * 3_600_000;
-      await log.append(
-        topics.userEvents,
-        ['o1', 'o2', 'o3', 'o4'].map((v) => {
-          const e = event({ project: p, t: old, visitor: v });
-          return { key: partitionKey(e), value: encodeEvent(e), timestamp: old };
-        }),
+      await appendAt(
+        log,
+        ['o1', 'o2', 'o3', 'o4'].map((v) => event({ project: p, t: old, visitor: v })),
+        old,
       );
       assert.equal((await drained(log, kv)).events, 0);
       assert.deepEqual(
@@ -235,11 +240,7 @@ describe('live counters processor', () => {
       const p = uniqueName('p');
       const now = Date.now();
       const old = now - 30 * 3_600_000;
-      const append = (events: PlazaEvent[], at: number) =>
-        log.append(
-          topics.userEvents,
-          events.map((e) => ({ key: partitionKey(e), value: encodeEvent(e), timestamp: at })),
-        );
+      const append = (events: PlazaEvent[], at: number) => appendAt(log, events, at);
       await append(
         [event({ project: p, t: old, visitor: 'o1' }), event({ project: p, t: old, visitor: 'o2' })],
         old,

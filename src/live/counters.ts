@@ -3,7 +3,7 @@ import { Summary } from 'prom-client';
 import { topics } from '../collector/topics.js';
 import { localDay } from '../core/time-zone.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { EventLog, LogConsumer, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
+import type { EventLog, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
 import type { KeyValue } from '../ports/key-value.js';
 import { type ConsumerLoop, startConsumerLoop } from '../stream/consumer-loop.js';
 import { firstAtOrAfter } from '../stream/log-time.js';
@@ -315,7 +315,7 @@ export async function startLiveCounters(o: LiveCountersOptions): Promise<LiveCou
     maxRecords: o.maxRecords ?? 20_000,
     pollTimeoutMs: 200,
     ...(o.metrics ? { metrics: o.metrics } : {}),
-    startFrom: (consumer) => skipBeyondHorizon(o.log, consumer, group, Date.now() - liveLimits.horizonMs),
+    startFrom: () => positionsBeyondHorizon(o.log, group, Date.now() - liveLimits.horizonMs),
     async handle(records) {
       const received = await writer.apply(records);
       const done = Date.now();
@@ -340,17 +340,14 @@ export async function startLiveCounters(o: LiveCountersOptions): Promise<LiveCou
 }
 
 /**
- * Seeks each partition to the later of the group's committed offset and the first record appended at or
- * after `sinceMs` (binary search on append times, which grow with offsets), and commits the skip: a
- * partition whose records are all beyond the horizon is never polled again, and without the commit its
- * lag would never reach zero (drain would wait forever).
+ * Where to start each partition that must skip ahead: the first record appended at or after `sinceMs`
+ * (binary search on append times, which grow with offsets) where that is past the group's committed offset.
  */
-export async function skipBeyondHorizon(
+export async function positionsBeyondHorizon(
   log: EventLog,
-  consumer: LogConsumer,
   group: string,
   sinceMs: number,
-): Promise<void> {
+): Promise<TopicPartitionOffset[]> {
   const skipped: TopicPartitionOffset[] = [];
   for (const topic of liveCountersTopics) {
     const [ends, committed] = await Promise.all([log.endOffsets(topic), log.committedOffsets(group, topic)]);
@@ -362,8 +359,7 @@ export async function skipBeyondHorizon(
       if (at > from) skipped.push({ topic, partition: p, offset: at });
     }
   }
-  for (const position of skipped) consumer.seek(position);
-  if (skipped.length > 0) await consumer.commit(skipped);
+  return skipped;
 }
 
 /** A ring of recent latencies (ms). */

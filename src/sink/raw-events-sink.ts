@@ -31,14 +31,13 @@ export async function startRawEventsSink(
     maxRecords: 20_000,
     lingerMs: 200,
     ...(metrics ? { metrics } : {}),
-    async startFrom(consumer) {
+    async startFrom() {
       const rows = await warehouse.query<{ log_topic: string; log_partition: number; next: number }>(
         'SELECT log_topic, log_partition, max(log_offset) + 1 AS next FROM raw_events GROUP BY log_topic, log_partition',
       );
       const stored = new Map(rows.map((r) => [`${r.log_topic}/${Number(r.log_partition)}`, Number(r.next)]));
       // Every partition is positioned, also those with no rows yet: the warehouse, not the group's committed
-      // offset, says what is already loaded (a rebuilt warehouse reloads from the start). The positions are
-      // committed too, so lag and drain agree with the warehouse after a crash between load and commit.
+      // offset, says what is already loaded (a rebuilt warehouse reloads from the start).
       const positions = [];
       for (const topic of eventTopics) {
         const partitions = await log.partitions(topic);
@@ -46,8 +45,7 @@ export async function startRawEventsSink(
           positions.push({ topic, partition, offset: stored.get(`${topic}/${partition}`) ?? 0 });
         }
       }
-      for (const position of positions) consumer.seek(position);
-      await consumer.commit(positions);
+      return positions;
     },
     // The log already holds each event as JSON: the warehouse's own JSON reader loads it, no parsing in JS.
     handle: (records) =>

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
-import type { EventLog, LogConsumer, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
+import type { EventLog, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
 
 export interface ConsumerLoopOptions {
   log: EventLog;
@@ -9,8 +9,12 @@ export interface ConsumerLoopOptions {
   logger: Logger;
   /** Must make its effects durable (and idempotent) before resolving: offsets are committed after it. */
   handle(records: StoredRecord[]): Promise<void>;
-  /** Positions to start from instead of the group's committed offsets (e.g. kept beside the effects). */
-  startFrom?(consumer: LogConsumer): Promise<void>;
+  /**
+   * Positions to start from instead of the group's committed offsets (e.g. kept beside the effects). The
+   * loop seeks to them and commits them, so that lag and `drain` agree with where it really starts: a
+   * partition moved to its end would otherwise never be committed and its lag never reach zero.
+   */
+  startFrom?(): Promise<TopicPartitionOffset[]>;
   maxRecords?: number;
   pollTimeoutMs?: number;
   /**
@@ -45,8 +49,14 @@ export function nextOffsets(records: StoredRecord[]): TopicPartitionOffset[] {
  * re-read from the last commit), so a transient outage of a store delays data but never skips it.
  */
 export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<ConsumerLoop> {
-  let consumer = await o.log.consumer({ group: o.group, topics: o.topics, from: 'earliest' });
-  if (o.startFrom) await o.startFrom(consumer);
+  const open = async () => {
+    const c = await o.log.consumer({ group: o.group, topics: o.topics, from: 'earliest' });
+    const positions = o.startFrom ? await o.startFrom() : [];
+    for (const position of positions) c.seek(position);
+    if (positions.length > 0) await c.commit(positions);
+    return c;
+  };
+  let consumer = await open();
   let stopping = false;
   let failures = 0;
   const committed = new Map<string, number>();
@@ -83,8 +93,7 @@ export async function startConsumerLoop(o: ConsumerLoopOptions): Promise<Consume
         await new Promise((r) => setTimeout(r, delay));
         // Re-read from the last durable position: the failed batch is handled again (handlers are idempotent).
         await consumer.close().catch(() => {});
-        consumer = await o.log.consumer({ group: o.group, topics: o.topics, from: 'earliest' });
-        if (o.startFrom) await o.startFrom(consumer);
+        consumer = await open();
       }
     }
   })();

@@ -1,11 +1,11 @@
-import type { EventLog, LogConsumer, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
+import type { EventLog, StoredRecord, TopicPartitionOffset } from '../ports/event-log.js';
 import type { Row, RowReplacement, TableDef, Warehouse } from '../ports/warehouse.js';
 import { nextOffsets } from './consumer-loop.js';
 
 /**
  * Exactly-once for stream processors whose effects live in the warehouse. A processor writes its effects AND
  * the input positions they cover (rows of `stream_offsets`) in ONE `warehouse.replaceRows` call, which
- * commits atomically; at start it seeks every partition to the stored position (`seekToStoredOffsets`). The
+ * commits atomically; at start it seeks every partition to the stored position (`storedPositions`). The
  * log's own committed offset is then only an optimisation (and what lag reports): after a crash between the
  * warehouse commit and the log commit, the batch is read again and skipped or rewritten to the same rows.
  *
@@ -96,14 +96,13 @@ export function offsetsReplacement(
 }
 
 /**
- * Positions every partition of `topics` at the group's stored offset (0 where none is stored: a rebuilt
- * warehouse recomputes from the start), and commits those positions to the log too, so that the log's view
- * of the group (lag, `drain`) agrees with the warehouse even when the two had drifted apart (a crash
- * between the two commits, a replay). Use as the consumer loop's `startFrom`.
+ * The group's stored position of every partition of `topics` (0 where none is stored: a rebuilt warehouse
+ * recomputes from the start). As the consumer loop's `startFrom`, they are also committed to the log, so
+ * that the log's view of the group (lag, `drain`) agrees with the warehouse even when the two had drifted
+ * apart (a crash between the two commits, a replay).
  */
-export async function seekToStoredOffsets(
+export async function storedPositions(
   log: EventLog,
-  consumer: LogConsumer,
   warehouse: Warehouse,
   group: string,
   topics: readonly string[],
@@ -115,12 +114,9 @@ export async function seekToStoredOffsets(
   for (const topic of topics) {
     const partitions = await log.partitions(topic);
     for (let partition = 0; partition < partitions; partition++) {
-      const position = { topic, partition, offset: stored.get(watermarkKey(topic, partition)) ?? 0 };
-      consumer.seek(position);
-      positions.push(position);
+      positions.push({ topic, partition, offset: stored.get(watermarkKey(topic, partition)) ?? 0 });
     }
   }
-  await consumer.commit(positions);
   return positions;
 }
 

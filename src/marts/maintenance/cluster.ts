@@ -41,6 +41,21 @@ export interface ClusterTaskOptions {
 
 const ident = (w: Warehouse, name: string) => w.dialect.quoteIdent(name);
 
+/**
+ * The rows of `table` matching `where`, deleted and inserted again sorted by `key` (one transaction's
+ * statements; the third one's count is the rows rewritten). In place, so the table keeps the definition
+ * (types, NOT NULL) ensureTable gave it.
+ */
+function rewriteSorted(w: Warehouse, table: string, key: readonly string[], where: string): string[] {
+  const name = ident(w, table);
+  return [
+    `CREATE TEMP TABLE cluster_rows AS SELECT * FROM ${name} WHERE ${where} ORDER BY ${key.map((c) => ident(w, c)).join(', ')}`,
+    `DELETE FROM ${name} WHERE ${where}`,
+    `INSERT INTO ${name} SELECT * FROM cluster_rows`,
+    'DROP TABLE cluster_rows',
+  ];
+}
+
 async function clusterOne(w: Warehouse, table: TableDef, maxShare: number): Promise<number> {
   const name = ident(w, table.name);
   const [now] = await w.query<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${name}`);
@@ -51,13 +66,8 @@ async function clusterOne(w: Warehouse, table: TableDef, maxShare: number): Prom
   const rows = now?.n ?? 0;
   const sorted = last?.n ?? 0;
   if (rows === 0 || (last && Math.abs(rows - sorted) <= maxShare * sorted)) return 0;
-  const key = (table.clusterBy ?? []).map((c) => ident(w, c)).join(', ');
-  // Delete and insert in place keeps the table's definition (types, NOT NULL) as ensureTable made it.
   await w.transaction([
-    `CREATE TEMP TABLE cluster_rows AS SELECT * FROM ${name} ORDER BY ${key}`,
-    `DELETE FROM ${name}`,
-    `INSERT INTO ${name} SELECT * FROM cluster_rows`,
-    'DROP TABLE cluster_rows',
+    ...rewriteSorted(w, table.name, table.clusterBy ?? [], 'TRUE'),
     `DELETE FROM warehouse_clustering WHERE table_name = '${table.name}'`,
     `INSERT INTO warehouse_clustering VALUES ('${table.name}', ${rows}, now())`,
   ]);
@@ -79,7 +89,6 @@ async function clusterDays(
 ): Promise<{ days: number; rows: number }> {
   const name = ident(w, table.name);
   const day = ident(w, table.partitionByDay as string);
-  const key = (table.clusterDaysBy ?? []).map((c) => ident(w, c)).join(', ');
   const pending = await w.query<{ day: string; n: number }>(
     `SELECT CAST(t.d AS VARCHAR) AS day, t.n FROM
        (SELECT ${day} AS d, count(*)::DOUBLE AS n FROM ${name} WHERE ${day} <= CAST($1 AS DATE) GROUP BY 1) t
@@ -92,10 +101,7 @@ async function clusterDays(
     signal.throwIfAborted();
     const d = `CAST('${p.day}' AS DATE)`;
     const changed = await w.transaction([
-      `CREATE TEMP TABLE cluster_day_rows AS SELECT * FROM ${name} WHERE ${day} = ${d} ORDER BY ${key}`,
-      `DELETE FROM ${name} WHERE ${day} = ${d}`,
-      `INSERT INTO ${name} SELECT * FROM cluster_day_rows`,
-      'DROP TABLE cluster_day_rows',
+      ...rewriteSorted(w, table.name, table.clusterDaysBy ?? [], `${day} = ${d}`),
       `DELETE FROM warehouse_clustered_days WHERE table_name = '${table.name}' AND local_date = ${d}`,
       // The count inside the transaction: rows staged between the listing above and now are included.
       `INSERT INTO warehouse_clustered_days SELECT '${table.name}', ${d}, count(*), now() FROM ${name} WHERE ${day} = ${d}`,

@@ -18,7 +18,7 @@ import {
   ensureOffsetsTable,
   loadOffsets,
   offsetsReplacement,
-  seekToStoredOffsets,
+  storedPositions,
   watermarkKey,
 } from '../offsets.js';
 import { type Processor, positionsFrom } from '../processors.js';
@@ -317,9 +317,9 @@ export async function startSessionizer(d: SessionizerDeps): Promise<SessionizerL
     logger: d.logger,
     maxRecords: d.maxRecords ?? 5000,
     ...(d.metrics ? { metrics: d.metrics } : {}),
-    async startFrom(consumer) {
+    async startFrom() {
       stream = await SessionStream.load(d, group);
-      const positions = await seekToStoredOffsets(d.log, consumer, d.warehouse, group, sessionizerTopics);
+      const positions = await storedPositions(d.log, d.warehouse, group, sessionizerTopics);
       stream.startAt(positions);
       d.logger.info(
         {
@@ -329,6 +329,7 @@ export async function startSessionizer(d: SessionizerDeps): Promise<SessionizerL
         },
         'sessionizer state loaded',
       );
+      return positions;
     },
     handle: (records) => stream!.handle(records),
   });

@@ -15,7 +15,7 @@ import {
   aggViewersTable,
 } from '../../warehouse/agg-tables.js';
 import { type ConsumerLoop, startConsumerLoop } from '../consumer-loop.js';
-import { ensureOffsetsTable, offsetsReplacement, seekToStoredOffsets } from '../offsets.js';
+import { ensureOffsetsTable, offsetsReplacement, storedPositions } from '../offsets.js';
 import { counterFor, counterOfType, needsBody, readLogged, revenueOf, visitorOf } from './event-fields.js';
 import { lingeringLog, yieldEvery, yieldToEventLoop } from './linger.js';
 import {
@@ -133,11 +133,11 @@ export async function startWindowAggregator(o: WindowAggregatorOptions): Promise
     maxRecords: o.maxRecords ?? 20_000,
     pollTimeoutMs: 200,
     ...(o.metrics ? { metrics: o.metrics } : {}),
-    async startFrom(consumer) {
+    async startFrom() {
       await settle();
       writing = { done: Promise.resolve(), abandoned: false };
       state = await loadState(warehouse, group, lateness);
-      await seekToStoredOffsets(o.log, consumer, warehouse, group, windowAggregatorTopics);
+      return storedPositions(o.log, warehouse, group, windowAggregatorTopics);
     },
     async handle(records) {
       const t0 = performance.now();
