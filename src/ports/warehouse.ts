@@ -19,7 +19,8 @@ export interface TableDef {
   partitionByDay?: string;
   /**
    * How readers filter it (e.g. one seller): engines that do not keep `orderBy` by themselves (DuckDB) have
-   * it re-sorted by this key from time to time (src/marts/maintenance/cluster.ts).
+   * it re-sorted by this key from time to time (src/marts/maintenance/cluster.ts). Needs `partitionByDay`:
+   * the days new or changed since the last sort tell when.
    */
   clusterBy?: string[];
   /**
