@@ -281,7 +281,8 @@ describe('Node client against a real Plaza', () => {
         maxBatchEvents: 250,
         retryBaseMs: 50,
         retryMaxMs: 400,
-        maxRetries: 30,
+        // About 75 s of backoff: a restart on a loaded machine takes seconds, and no batch may give up.
+        maxRetries: 200,
         timeoutMs: 5000,
         // A small window makes the producer wait for the server, so the restart lands mid-stream.
         highWaterMark: 1000,

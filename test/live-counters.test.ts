@@ -58,7 +58,8 @@ function liveCounterSuite(name: string, open: () => Promise<KeyValue>) {
     it('counts views today, listing stats, live visitors and trending, with the seeded TTLs', async () => {
       kv ??= await open();
       const p = uniqueName('p');
-      const now = Date.now();
+      // Local noon, so every event below is today: counters and TTLs take `now`, never the clock.
+      const now = Date.UTC(2026, 10, 23, 16, 0, 0);
       const today = localDate(tz, now);
       const writer = new LiveCounterWriter(kv, async () => tz);
       await writer.apply(

@@ -20,6 +20,12 @@ describe('pipeline backfill', () => {
   const ran: string[] = [];
   let active = 0;
   let peak = 0;
+  // Runs hold until this many ran side by side (5 s at most), so a busy machine cannot hide the overlap.
+  let sideBySide = 0;
+  const overlap = async () => {
+    for (const until = Date.now() + 5000; peak < sideBySide && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 10));
+  };
   const hold = new Map<string, Promise<void>>();
   const bf = pipeline('bf', [
     okTask('daily_sales', {
@@ -28,7 +34,8 @@ describe('pipeline backfill', () => {
         peak = Math.max(peak, active);
         try {
           ran.push(ctx.partition!);
-          await (hold.get(ctx.partition!) ?? new Promise((r) => setTimeout(r, 150)));
+          await (hold.get(ctx.partition!) ??
+            (sideBySide > 0 ? overlap() : new Promise((r) => setTimeout(r, 150))));
           if (failOn.has(ctx.partition!)) throw new Error(`source missing for ${ctx.partition}`);
           // The partition is replaced in one transaction: running a day again gives the same rows.
           await ctx.warehouse.exec(`BEGIN TRANSACTION;
@@ -65,10 +72,12 @@ describe('pipeline backfill', () => {
     assert.deepEqual(ran, []);
 
     failOn.add('2026-03-03');
+    sideBySide = 2;
     const real = await runner.backfill('bf', { from: '2026-03-01', to: '2026-03-06', concurrency: 2 });
     assert.equal(real.runs.length, 6);
     assert.ok(real.runs.every((r) => r.status === 'queued' && r.trigger === 'backfill'));
     const ends = await real.done;
+    sideBySide = 0;
     assert.equal(peak, 2, 'two days ran side by side, never more');
     assert.deepEqual(
       [...ran].sort(),
@@ -127,6 +136,7 @@ describe('pipeline backfill', () => {
     const before = await snapshot();
     assert.equal(before.length, 6 * 5);
     reset();
+    sideBySide = 3;
     const all = await runner.backfill('bf', {
       from: '2026-03-01',
       to: '2026-03-06',
@@ -134,6 +144,7 @@ describe('pipeline backfill', () => {
       concurrency: 3,
     });
     const ends = await all.done;
+    sideBySide = 0;
     assert.equal(ends.length, 6);
     assert.ok(ends.every((r) => r.status === 'succeeded'));
     assert.equal(peak, 3);

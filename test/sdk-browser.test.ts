@@ -304,7 +304,7 @@ describe('browser tracker in headless Chromium', () => {
       p.track('search', { query: 'rav4' });
       p.track('purchase_completed', { price: 'ten' });
     });
-    await rec.waitFor('retry after 429', () => rec.requests().length === 2, 4000);
+    await rec.waitFor('retry after 429', () => rec.requests().length === 2, 10_000);
     const [limited, retried] = rec.requests();
     assert.equal(limited!.status, 429);
     assert.ok(retried!.at - limited!.at >= 950, `waited ${retried!.at - limited!.at} ms for Retry-After: 1`);
@@ -315,7 +315,7 @@ describe('browser tracker in headless Chromium', () => {
       p.track('click', { n: 1 });
       p.track('click', { n: 2 });
     });
-    await rec.waitFor('retry after 503', () => rec.ofType('click').length === 2, 4000);
+    await rec.waitFor('retry after 503', () => rec.ofType('click').length === 2, 10_000);
     const statuses = rec.requests().map((r) => r.status);
     assert.deepEqual(statuses, [429, 200, 503, 200]);
     assert.ok(

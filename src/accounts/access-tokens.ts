@@ -37,7 +37,8 @@ export class AccessTokens {
   }
 
   async sign(user: Pick<User, 'id' | 'role' | 'seller_id' | 'project_id'>, sessionId: string) {
-    const now = Math.floor(Date.now() / 1000);
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
     const token = await new SignJWT({
       sid: sessionId,
       role: user.role,
@@ -50,7 +51,8 @@ export class AccessTokens {
       .setSubject(user.id)
       .setJti(randomBytes(12).toString('base64url'))
       .setIssuedAt(now)
-      .setExpirationTime(now + this.lifetimeSeconds)
+      // Rounded up: `exp` is whole seconds, and a token must live its whole lifetime, not end with the second.
+      .setExpirationTime(Math.ceil(nowMs / 1000) + this.lifetimeSeconds)
       .sign(this.key);
     return { token, expiresIn: this.lifetimeSeconds };
   }
