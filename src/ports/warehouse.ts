@@ -20,7 +20,7 @@ export interface TableDef {
   /**
    * How readers filter it (e.g. one seller): engines that do not keep `orderBy` by themselves (DuckDB) have
    * it re-sorted by this key from time to time (src/marts/maintenance/cluster.ts). Needs `partitionByDay`:
-   * the days new or changed since the last sort tell when.
+   * the days new or changed since the last sort tell when. A table has this or `clusterDaysBy`, not both.
    */
   clusterBy?: string[];
   /**
