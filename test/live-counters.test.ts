@@ -210,11 +210,21 @@ describe('live counters processor', () => {
   const dir = tempDir('plaza-live-');
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('drains a log whose records are all beyond the horizon: the skip is committed', async () => {
-    const log = await LocalEventLog.open(join(dir, 'old-only'), { defaultPartitions: 2, fsync: false });
+  /** A fresh local log with the user-events topic and an in-memory key-value store, closed after `fn`. */
+  async function withStores(name: string, fn: (log: LocalEventLog, kv: MemoryKeyValue) => Promise<void>) {
+    const log = await LocalEventLog.open(join(dir, name), { defaultPartitions: 2, fsync: false });
     const kv = await MemoryKeyValue.open();
     try {
       await log.ensureTopic(topics.userEvents);
+      await fn(log, kv);
+    } finally {
+      await kv.close();
+      await log.close();
+    }
+  }
+
+  it('drains a log whose records are all beyond the horizon: the skip is committed', () =>
+    withStores('old-only', async (log, kv) => {
       const p = uniqueName('p');
       const old = Date.now() - 30 * 3_600_000;
       await appendAt(
@@ -227,17 +237,10 @@ describe('live counters processor', () => {
         await log.committedOffsets(liveCountersGroup, topics.userEvents),
         await log.endOffsets(topics.userEvents),
       );
-    } finally {
-      await kv.close();
-      await log.close();
-    }
-  });
+    }));
 
-  it('skips what is older than the live horizon, and rebuilds the counters on replay', async () => {
-    const log = await LocalEventLog.open(join(dir, 'log'), { defaultPartitions: 2, fsync: false });
-    const kv = await MemoryKeyValue.open();
-    try {
-      await log.ensureTopic(topics.userEvents);
+  it('skips what is older than the live horizon, and rebuilds the counters on replay', () =>
+    withStores('log', async (log, kv) => {
       const p = uniqueName('p');
       const now = Date.now();
       const old = now - 30 * 3_600_000;
@@ -267,10 +270,6 @@ describe('live counters processor', () => {
       await run();
       const after = await reader.project(p, tz);
       assert.deepEqual([after.views_today, after.live_visitors], [3, 3]);
-    } finally {
-      await kv.close();
-      await log.close();
-    }
-  });
+    }));
 });
 liveCounterSuite('Redis', () => RedisKeyValue.open(requireEnv('PLAZA_TEST_REDIS_URL')));

@@ -42,51 +42,56 @@ export interface ClusterTaskOptions {
 
 const ident = (w: Warehouse, name: string) => w.dialect.quoteIdent(name);
 
+/** Each day of `table` with its rows, and whether that count is the one recorded when the day was last sorted. */
+async function dayCounts(
+  w: Warehouse,
+  table: TableDef,
+): Promise<{ day: string; rows: number; sorted: boolean }[]> {
+  const day = ident(w, table.partitionByDay as string);
+  return w.query(
+    `SELECT CAST(t.d AS VARCHAR) AS day, t.n AS rows, coalesce(c.rows = t.n, false) AS sorted
+       FROM (SELECT ${day} AS d, count(*)::DOUBLE AS n FROM ${ident(w, table.name)} GROUP BY 1) t
+       LEFT JOIN warehouse_clustered_days c ON c.table_name = $1 AND c.local_date = t.d
+     ORDER BY t.d DESC`,
+    [table.name],
+  );
+}
+
 /**
- * The rows of `table` matching `where`, deleted and inserted again sorted by `key` (one transaction's
- * statements; the third one's count is the rows rewritten). In place, so the table keeps the definition
- * (types, NOT NULL) ensureTable gave it.
+ * Sorts the rows of `table` (one day, or all of it when `day` is null) by `key` in one transaction, and records
+ * each day's count then. The rows are deleted and inserted again in place, so the table keeps the definition
+ * (types, NOT NULL) ensureTable gave it. Answers the rows rewritten.
  */
-function rewriteSorted(w: Warehouse, table: string, key: readonly string[], where: string): string[] {
-  const name = ident(w, table);
-  return [
+async function sortInPlace(w: Warehouse, table: TableDef, key: readonly string[], day: string | null) {
+  const name = ident(w, table.name);
+  const dayCol = ident(w, table.partitionByDay as string);
+  const where = day === null ? 'TRUE' : `${dayCol} = CAST('${day}' AS DATE)`;
+  const changed = await w.transaction([
     `CREATE TEMP TABLE cluster_rows AS SELECT * FROM ${name} WHERE ${where} ORDER BY ${key.map((c) => ident(w, c)).join(', ')}`,
     `DELETE FROM ${name} WHERE ${where}`,
     `INSERT INTO ${name} SELECT * FROM cluster_rows`,
     'DROP TABLE cluster_rows',
-  ];
-}
-
-/** The rows of `table` per day, and those in days whose count differs from the one recorded at the last sort. */
-async function unsortedRows(w: Warehouse, table: TableDef): Promise<{ rows: number; unsorted: number }> {
-  const day = ident(w, table.partitionByDay as string);
-  const [r] = await w.query<{ rows: number | null; unsorted: number | null }>(
-    `SELECT sum(t.n)::DOUBLE AS rows, sum(CASE WHEN c.rows IS DISTINCT FROM t.n THEN t.n ELSE 0 END)::DOUBLE AS unsorted
-       FROM (SELECT ${day} AS d, count(*) AS n FROM ${ident(w, table.name)} GROUP BY 1) t
-       LEFT JOIN warehouse_clustered_days c ON c.table_name = $1 AND c.local_date = t.d`,
-    [table.name],
-  );
-  return { rows: r?.rows ?? 0, unsorted: r?.unsorted ?? 0 };
+    `DELETE FROM warehouse_clustered_days WHERE table_name = '${table.name}'${day === null ? '' : ` AND local_date = CAST('${day}' AS DATE)`}`,
+    // Counted inside the transaction: rows written since the days were listed count as sorted too.
+    `INSERT INTO warehouse_clustered_days SELECT '${table.name}', ${dayCol}, count(*), now() FROM ${name} WHERE ${where} GROUP BY ${dayCol}`,
+  ]);
+  return changed[2] ?? 0;
 }
 
 async function clusterOne(w: Warehouse, table: TableDef, maxShare: number): Promise<number> {
-  const { rows, unsorted } = await unsortedRows(w, table);
+  const days = await dayCounts(w, table);
+  const rows = days.reduce((n, d) => n + d.rows, 0);
+  const unsorted = days.reduce((n, d) => n + (d.sorted ? 0 : d.rows), 0);
   if (rows === 0 || unsorted <= maxShare * rows) return 0;
-  const day = ident(w, table.partitionByDay as string);
-  const changed = await w.transaction([
-    ...rewriteSorted(w, table.name, table.clusterBy ?? [], 'TRUE'),
-    `DELETE FROM warehouse_clustered_days WHERE table_name = '${table.name}'`,
-    // Counted inside the transaction, so rows written between the check above and now count as sorted.
-    `INSERT INTO warehouse_clustered_days SELECT '${table.name}', ${day}, count(*), now() FROM ${ident(w, table.name)} GROUP BY ${day}`,
-  ]);
-  return changed[2] ?? rows;
+  return sortInPlace(w, table, table.clusterBy ?? [], null);
 }
 
 /**
  * Sorts each complete day of a `clusterDaysBy` table that is not sorted yet, or whose row count changed
  * since (late events, a restaged day): the day's rows are deleted and inserted again in key order, so they
- * stay together at the table's end. Days up to two days before now (UTC) count as complete: every project's
- * local day has ended and the incremental loads' lookback has passed. Each day costs ~1.5 s per 330 k rows.
+ * stay together at the table's end. Days up to `cutoff` count as complete (two days before now, UTC: every
+ * project's local day has ended and the incremental loads' lookback has passed). Each day costs ~1.5 s per
+ * 330 k rows.
  */
 async function clusterDays(
   w: Warehouse,
@@ -95,26 +100,11 @@ async function clusterDays(
   maxDays: number,
   signal: AbortSignal,
 ): Promise<{ days: number; rows: number }> {
-  const name = ident(w, table.name);
-  const day = ident(w, table.partitionByDay as string);
-  const pending = await w.query<{ day: string; n: number }>(
-    `SELECT CAST(t.d AS VARCHAR) AS day, t.n FROM
-       (SELECT ${day} AS d, count(*)::DOUBLE AS n FROM ${name} WHERE ${day} <= CAST($1 AS DATE) GROUP BY 1) t
-       LEFT JOIN warehouse_clustered_days c ON c.table_name = $2 AND c.local_date = t.d
-     WHERE c.rows IS NULL OR c.rows <> t.n ORDER BY t.d DESC LIMIT $3`,
-    [cutoff, table.name, maxDays],
-  );
+  const pending = (await dayCounts(w, table)).filter((d) => !d.sorted && d.day <= cutoff).slice(0, maxDays);
   let rows = 0;
   for (const p of pending) {
     signal.throwIfAborted();
-    const d = `CAST('${p.day}' AS DATE)`;
-    const changed = await w.transaction([
-      ...rewriteSorted(w, table.name, table.clusterDaysBy ?? [], `${day} = ${d}`),
-      `DELETE FROM warehouse_clustered_days WHERE table_name = '${table.name}' AND local_date = ${d}`,
-      // The count inside the transaction: rows staged between the listing above and now are included.
-      `INSERT INTO warehouse_clustered_days SELECT '${table.name}', ${d}, count(*), now() FROM ${name} WHERE ${day} = ${d}`,
-    ]);
-    rows += changed[2] ?? 0;
+    rows += await sortInPlace(w, table, table.clusterDaysBy ?? [], p.day);
   }
   return { days: pending.length, rows };
 }
